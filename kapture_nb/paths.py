@@ -1,0 +1,113 @@
+"""Dotted paths into a body: ``customer_info.customer_name``, ``contact_info.0.dob``.
+
+This module is the only place that splits or joins paths. A path is given as a
+dotted string, or as a tuple when a key itself contains a dot. Parts are kept as
+strings; a part addresses a list item when the container there is a list.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, Union
+
+Path = Union[str, tuple]
+WILDCARD = "*"
+_MISSING = object()
+
+
+def parse(path: Path) -> tuple[str, ...]:
+    """Split a path into its parts."""
+    if isinstance(path, tuple):
+        return tuple(str(part) for part in path)
+    if not isinstance(path, str):
+        raise TypeError(f"a path is a dotted string or a tuple, got {type(path).__name__}")
+    if path == "":
+        return ()
+    return tuple(path.split("."))
+
+
+def join(parts: Iterable[Any]) -> Path:
+    """Make the path of these parts: a dotted string, or a tuple when a part holds a dot."""
+    parts = tuple(str(part) for part in parts)
+    if any("." in part for part in parts):
+        return parts
+    return ".".join(parts)
+
+
+def _step(container: Any, part: str) -> Any:
+    if isinstance(container, dict):
+        return container.get(part, _MISSING)
+    if isinstance(container, list) and part.isdigit():
+        index = int(part)
+        return container[index] if index < len(container) else _MISSING
+    return _MISSING
+
+
+def get(body: Any, path: Path, default: Any = None) -> Any:
+    """The value at ``path`` in ``body``, or ``default`` when any step is missing."""
+    node = body
+    for part in parse(path):
+        node = _step(node, part)
+        if node is _MISSING:
+            return default
+    return node
+
+
+def exists(body: Any, path: Path) -> bool:
+    """Whether ``path`` leads to a value in ``body``."""
+    return get(body, path, _MISSING) is not _MISSING
+
+
+def set(body: dict, path: Path, value: Any) -> None:  # noqa: A001 - the verb is the name
+    """Write ``value`` at ``path``, creating dicts (or lists, for numeric parts) on the way."""
+    parts = parse(path)
+    if not parts:
+        raise ValueError("cannot set the empty path")
+    node = body
+    for part, following in zip(parts, parts[1:]):
+        child = _step(node, part)
+        if child is _MISSING or not isinstance(child, (dict, list)):
+            child = [] if following.isdigit() else {}
+            _put(node, part, child)
+        node = child
+    _put(node, parts[-1], value)
+
+
+def _put(container: Any, part: str, value: Any) -> None:
+    if isinstance(container, dict):
+        container[part] = value
+        return
+    if isinstance(container, list) and part.isdigit():
+        index = int(part)
+        if index > len(container):
+            raise IndexError(f"list index {index} leaves a gap after item {len(container) - 1}")
+        if index == len(container):
+            container.append(value)
+        else:
+            container[index] = value
+        return
+    raise TypeError(f"cannot set {part!r} inside a {type(container).__name__}")
+
+
+def expand(body: Any, pattern: Path) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Yield ``(parts, value)`` for every place matching ``pattern``; ``*`` matches any list item or key."""
+    yield from _expand(body, parse(pattern), ())
+
+
+def _expand(node: Any, rest: tuple[str, ...], done: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
+    if not rest:
+        yield done, node
+        return
+    head, tail = rest[0], rest[1:]
+    if head == WILDCARD:
+        if isinstance(node, dict):
+            items = node.items()
+        elif isinstance(node, list):
+            items = ((str(i), v) for i, v in enumerate(node))
+        else:
+            return
+        for key, child in items:
+            yield from _expand(child, tail, done + (str(key),))
+        return
+    child = _step(node, head)
+    if child is not _MISSING:
+        yield from _expand(child, tail, done + (head,))

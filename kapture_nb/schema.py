@@ -1,0 +1,133 @@
+"""The request and response schemas, the body template, and associate-field declarations."""
+from __future__ import annotations
+
+import copy
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+REQUEST_SCHEMA = "update_order.request.schema.json"
+RESPONSE_SCHEMA = "update_order.response.schema.json"
+FREE_FORM = "x-free-form"
+SECTIONS = {"customer": "customer_info", "enquiry": "enquiry_info", "order": "order_info"}
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def schema_dir() -> Path:
+    """The folder holding the JSON Schemas: inside the installed package, or the checkout's ``schemas/``."""
+    for candidate in (_PACKAGE_DIR / "schemas", _PACKAGE_DIR.parent / "schemas"):
+        if (candidate / REQUEST_SCHEMA).is_file():
+            return candidate
+    raise FileNotFoundError(f"{REQUEST_SCHEMA} is neither in the package nor beside it")
+
+
+@lru_cache(maxsize=None)
+def _read(name: str) -> dict:
+    return json.loads((schema_dir() / name).read_text(encoding="utf-8"))
+
+
+def load_schema(action: str = "update") -> dict:
+    """The request schema, a fresh copy; ``action="add"`` relaxes it for Add Order (no ``order_id``)."""
+    schema = copy.deepcopy(_read(REQUEST_SCHEMA))
+    if action == "add":
+        order = schema["properties"]["order_info"]
+        order["required"] = []
+        order["properties"]["order_id"]["pattern"] = "^[0-9]*$"
+    elif action != "update":
+        raise ValueError(f'action must be "update" or "add", got {action!r}')
+    return schema
+
+
+def load_response_schema() -> dict:
+    """The response schema (success and failure bodies), a fresh copy."""
+    return copy.deepcopy(_read(RESPONSE_SCHEMA))
+
+
+def template(schema: Mapping | None = None) -> dict:
+    """A body with every documented key, shaped like the documented example: strings and ids empty, flags as the example."""
+    return _template_of(schema if schema is not None else _read(REQUEST_SCHEMA))
+
+
+def _template_of(node: Mapping) -> Any:
+    kind = node.get("type")
+    if kind == "object":
+        if node.get(FREE_FORM):
+            return {}
+        return {key: _template_of(child) for key, child in node.get("properties", {}).items()}
+    if kind == "array":
+        return [_template_of(node["items"])]
+    if kind == "boolean":
+        return node.get("examples", [False])[0]
+    return ""
+
+
+_SHORTHAND = {
+    "string": {"type": "string"},
+    "str": {"type": "string"},
+    "integer": {"type": "integer"},
+    "int": {"type": "integer"},
+    "number": {"type": "number"},
+    "float": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "bool": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "date-time": {"type": "string", "format": "date-time"},
+}
+
+
+def _property_schema(section: str, name: str, spec: Any) -> dict:
+    if isinstance(spec, Mapping):
+        return dict(spec)
+    if isinstance(spec, type):
+        spec = spec.__name__
+    if isinstance(spec, str) and spec in _SHORTHAND:
+        return dict(_SHORTHAND[spec])
+    raise ValueError(
+        f"associate field {section}.associate_fields.{name}: give a JSON Schema dict or one of "
+        f"{', '.join(sorted(_SHORTHAND))}; got {spec!r}"
+    )
+
+
+def _declared(section: str, fields: Mapping) -> tuple[dict, list]:
+    """Property schemas and required names from a ``{name: schema}`` mapping or an object fragment."""
+    if fields.get("type") == "object" and isinstance(fields.get("properties"), Mapping):
+        return {k: _property_schema(section, k, v) for k, v in fields["properties"].items()}, list(
+            fields.get("required", [])
+        )
+    return {k: _property_schema(section, k, v) for k, v in fields.items()}, []
+
+
+def with_associate_fields(
+    schema: Mapping | None = None,
+    *,
+    customer: Mapping | None = None,
+    enquiry: Mapping | None = None,
+    order: Mapping | None = None,
+    strict: bool = False,
+) -> dict:
+    """A new schema whose ``associate_fields`` declare these custom fields; ``strict`` rejects undeclared keys."""
+    result = copy.deepcopy(dict(schema) if schema is not None else _read(REQUEST_SCHEMA))
+    for arg, fields in (("customer", customer), ("enquiry", enquiry), ("order", order)):
+        if fields is None:
+            continue
+        if not isinstance(fields, Mapping):
+            raise TypeError(f"{arg}= takes a mapping of field name to schema, got {type(fields).__name__}")
+        section = SECTIONS[arg]
+        node = associate_fields_node(result, section)
+        properties, required = _declared(section, fields)
+        node.setdefault("properties", {}).update(properties)
+        if required:
+            node["required"] = sorted(set(node.get("required", [])) | set(required))
+        if strict:
+            node["additionalProperties"] = False
+    return result
+
+
+def associate_fields_node(schema: Mapping, section: str) -> dict:
+    """The schema node of ``<section>.associate_fields``."""
+    try:
+        return schema["properties"][section]["properties"]["associate_fields"]
+    except (KeyError, TypeError):
+        raise KeyError(f"this schema has no {section}.associate_fields") from None

@@ -1,0 +1,323 @@
+"""Validate bodies against the request schema: a fast yes/no path, and every error by path."""
+from __future__ import annotations
+
+import difflib
+import html
+import math
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
+
+import jsonschema
+import pandas as pd
+
+from . import paths
+from .exceptions import BodyValidationError
+from .compiled import DATE_SHAPES, INVALID, VALID, compile_check
+from .schema import FREE_FORM, load_schema
+
+ERROR_COLUMNS = ["path", "message", "keyword", "value", "severity"]
+_JSON_SCALARS = (str, int, float, bool, type(None))
+_DATE_SPELLED = {"date": "yyyy-MM-dd", "date-time": "yyyy-MM-dd HH:mm:ss"}
+_PATTERN_WORDS = {"^[0-9]+$": "a string of digits", "^[0-9]*$": "a string of digits, or empty"}
+_TYPE_WORDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "an object",
+    "array": "an array",
+    "null": "null",
+}
+
+
+class FieldError(NamedTuple):
+    """One problem in a body: where, what, which schema keyword, and the value found there."""
+
+    path: paths.Path
+    message: str
+    keyword: str
+    value: Any
+    severity: str = "error"
+
+
+def shorten(value: Any, limit: int = 80) -> Any:
+    """The value itself when short; otherwise a string cut to ``limit`` characters."""
+    if isinstance(value, (dict, list, tuple)) or (isinstance(value, str) and len(value) > limit):
+        text = value if isinstance(value, str) else repr(value)
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+    return value
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    kind = {str: "string", int: "integer", float: "number", dict: "object", list: "array"}.get(type(value))
+    if kind is None:
+        kind = f"{type(value).__module__}.{type(value).__name__}".replace("builtins.", "")
+    shown = shorten(value, 40)
+    return f"{kind} {shown!r}" if not isinstance(value, (dict, list)) else kind
+
+
+class ValidationReport:
+    """Every error and warning found in one body; ``.ok`` when there are no errors."""
+
+    __slots__ = ("errors", "warnings")
+
+    def __init__(self, errors: list[FieldError] | None = None, warnings: list[FieldError] | None = None) -> None:
+        self.errors = errors or []
+        self.warnings = warnings or []
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def to_frame(self, warnings: bool = True) -> pd.DataFrame:
+        """The errors (and warnings) as a DataFrame with columns path, message, keyword, value, severity."""
+        rows = self.errors + (self.warnings if warnings else [])
+        return pd.DataFrame([tuple(r) for r in rows], columns=ERROR_COLUMNS, dtype=object)
+
+    def raise_for_errors(self) -> "ValidationReport":
+        """Raise ``BodyValidationError`` if there are errors; otherwise return the report."""
+        if self.errors:
+            raise BodyValidationError(self)
+        return self
+
+    def __repr__(self) -> str:
+        if self.ok:
+            return f"<ValidationReport ok, {len(self.warnings)} warning(s)>"
+        first = self.errors[0]
+        return f"<ValidationReport {len(self.errors)} error(s), first at {first.path or '(body)'}: {first.message}>"
+
+    def _repr_html_(self) -> str:
+        head = (
+            "<b>valid</b>" if self.ok else f"<b style='color:#b00'>{len(self.errors)} error(s)</b>"
+        ) + f", {len(self.warnings)} warning(s)"
+        if not (self.errors or self.warnings):
+            return f"<div class='kapture-report'>{head}</div>"
+        cells = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in (e.severity, e.path, e.message, e.value)) + "</tr>"
+            for e in self.errors + self.warnings
+        )
+        return (
+            f"<div class='kapture-report'>{head}<table><thead><tr><th>severity</th><th>path</th>"
+            f"<th>message</th><th>value</th></tr></thead><tbody>{cells}</tbody></table></div>"
+        )
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+class _Rules:
+    """Where warnings can arise: date-shaped strings and free-form objects with declared keys."""
+
+    def __init__(self, schema: Mapping) -> None:
+        self.dates: list[tuple[tuple[str, ...], str]] = []
+        self.declared: list[tuple[tuple[str, ...], list[str]]] = []
+        self._walk(schema, ())
+
+    def _walk(self, node: Any, at: tuple[str, ...]) -> None:
+        if not isinstance(node, Mapping):
+            return
+        if node.get(FREE_FORM) and node.get("properties") and node.get("additionalProperties", True) is not False:
+            self.declared.append((at, list(node["properties"])))
+        if node.get("format") in DATE_SHAPES:
+            self.dates.append((at, node["format"]))
+        for key, child in node.get("properties", {}).items():
+            self._walk(child, at + (key,))
+        self._walk(node.get("items"), at + (paths.WILDCARD,))
+
+
+def _json_problems(value: Any, at: tuple[str, ...]) -> Iterator[FieldError]:
+    """Values that JSON cannot carry: NaN, infinities, numpy and datetime objects, non-string keys."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if not isinstance(key, str):
+                yield FieldError(paths.join(at + (str(key),)), f"key {key!r} is not a string", "json", key)
+            yield from _json_problems(child, at + (str(key),))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _json_problems(child, at + (str(index),))
+    elif isinstance(value, float) and not math.isfinite(value):
+        yield FieldError(paths.join(at), f"{value} is not valid JSON; leave the key out, or send \"\" or null", "json", value)
+    elif not isinstance(value, _JSON_SCALARS):
+        name = f"{type(value).__module__}.{type(value).__name__}"
+        yield FieldError(
+            paths.join(at),
+            f"{name} is not a JSON type; convert it to str, int, float or bool first",
+            "json",
+            shorten(repr(value)),
+        )
+
+
+class Validator:
+    """A schema compiled once: ``is_valid`` answers fast, ``validate`` reports every error by path."""
+
+    def __init__(self, schema: Mapping | None = None) -> None:
+        self.schema = dict(schema) if schema is not None else load_schema()
+        jsonschema.Draft7Validator.check_schema(self.schema)
+        self._full = jsonschema.Draft7Validator(self.schema)
+        self._check = compile_check(self.schema, lambda part: self._full.evolve(schema=part).is_valid)
+        self._rules = _Rules(self.schema)
+
+    def __repr__(self) -> str:
+        return f"<Validator {self.schema.get('title', 'schema')!r}>"
+
+    def is_valid(self, body: Any) -> bool:
+        """Whether the body has no errors, without collecting them."""
+        return self._check(body) != INVALID
+
+    def validate(self, body: Any) -> ValidationReport:
+        """Every error and warning in the body."""
+        verdict = self._check(body)
+        if verdict == VALID:
+            return ValidationReport()
+        errors = self.errors(body) if verdict == INVALID else []
+        return ValidationReport(errors, self._warnings(body) if isinstance(body, dict) else [])
+
+    def errors(self, body: Any) -> list[FieldError]:
+        """Every error in the body, found the thorough way (``validate`` calls it only when ``is_valid`` fails)."""
+        found = list(_json_problems(body, ()))
+        unusable = {e.path for e in found}
+        seen = set()
+        for error in self._full.iter_errors(body):
+            for field_error in _explain(error):
+                if field_error.path in unusable or field_error[:3] in seen:
+                    continue
+                seen.add(field_error[:3])
+                found.append(field_error)
+        return sorted(found, key=lambda e: _order_key(body, e.path))
+
+    def _warnings(self, body: dict) -> list[FieldError]:
+        warnings = []
+        for pattern, fmt in self._rules.dates:
+            shape, spelled = DATE_SHAPES[fmt], _DATE_SPELLED[fmt]
+            for at, value in paths.expand(body, pattern):
+                if isinstance(value, str) and value and not shape.match(value):
+                    warnings.append(
+                        FieldError(
+                            paths.join(at),
+                            f"{value!r} is not in the {spelled} form other Kapture pages use (this page gives no date format)",
+                            "format",
+                            shorten(value),
+                            "warning",
+                        )
+                    )
+        for pattern, declared in self._rules.declared:
+            for at, value in paths.expand(body, pattern):
+                if isinstance(value, dict):
+                    for key in value.keys() - set(declared):
+                        warnings.append(
+                            FieldError(
+                                paths.join(at + (str(key),)),
+                                f"{key!r} is not a declared associate field{_suggest(str(key), declared)}",
+                                "undeclared",
+                                shorten(value[key]),
+                                "warning",
+                            )
+                        )
+        return warnings
+
+
+def _order_key(body: Any, path: paths.Path) -> tuple:
+    """Errors sort in body order: by each part's position in its container."""
+    key, node = [], body
+    for part in paths.parse(path):
+        if isinstance(node, dict):
+            keys = list(node)
+            key.append(keys.index(part) if part in node else len(keys))
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit():
+            key.append(int(part))
+            node = node[int(part)] if int(part) < len(node) else None
+        else:
+            key.append(0)
+    return tuple(key)
+
+
+def _types(node: Mapping) -> list:
+    kind = node.get("type", [])
+    return kind if isinstance(kind, list) else [kind]
+
+
+def _expected(schema: Mapping) -> str:
+    words = [_TYPE_WORDS.get(t, t) for t in _types(schema)]
+    if "pattern" in schema and "string" in _types(schema):
+        digits = _PATTERN_WORDS.get(schema["pattern"], f"a string matching {schema['pattern']}")
+        words = [digits if w == "a string" else w for w in words]
+    return " or ".join(words)
+
+
+def _explain(error: jsonschema.ValidationError) -> Iterator[FieldError]:
+    """Turn one jsonschema error into FieldErrors with a message a person understands."""
+    at = tuple(str(p) for p in error.absolute_path)
+    keyword, schema, value = error.validator, error.schema, error.instance
+    if keyword == "required":
+        for key in error.validator_value:
+            if isinstance(value, dict) and key not in value:
+                yield FieldError(paths.join(at + (key,)), f"{key} is required", "required", None)
+    elif keyword == "additionalProperties":
+        known = list(schema.get("properties", {}))
+        where = paths.join(at) or "the body"
+        for key in value:
+            if key not in known:
+                yield FieldError(
+                    paths.join(at + (str(key),)),
+                    f"unknown key {key!r} in {where}{_suggest(str(key), known)}",
+                    "additionalProperties",
+                    shorten(value[key]),
+                )
+    else:
+        yield FieldError(paths.join(at), _MESSAGES.get(keyword, _default_message)(error), keyword, shorten(value))
+
+
+def _default_message(error: jsonschema.ValidationError) -> str:
+    return error.message
+
+
+def _pattern_message(error: jsonschema.ValidationError) -> str:
+    return f"expected {_expected(error.schema)}, got {_describe(error.instance)}"
+
+
+_MESSAGES = {
+    "type": _pattern_message,
+    "pattern": _pattern_message,
+    "minLength": lambda e: "must not be empty" if e.validator_value == 1 else f"must be at least {e.validator_value} characters long",
+    "maxLength": lambda e: f"must be at most {e.validator_value} characters long",
+    "minimum": lambda e: f"must be at least {e.validator_value}, got {e.instance!r}",
+    "maximum": lambda e: f"must be at most {e.validator_value}, got {e.instance!r}",
+    "enum": lambda e: f"must be one of {', '.join(map(repr, e.validator_value))}; got {_describe(e.instance)}",
+    "const": lambda e: f"must be {e.validator_value!r}, got {_describe(e.instance)}",
+    "minItems": lambda e: f"needs at least {e.validator_value} item(s), has {len(e.instance)}",
+    "maxItems": lambda e: f"takes at most {e.validator_value} item(s), has {len(e.instance)}",
+}
+
+_DEFAULT_VALIDATOR: list[Validator] = []
+_CACHE: dict[int, tuple[Mapping, Validator]] = {}
+_CACHE_SIZE = 8
+
+
+def _validator_for(schema: Mapping | None) -> Validator:
+    if schema is None:
+        if not _DEFAULT_VALIDATOR:
+            _DEFAULT_VALIDATOR.append(Validator())
+        return _DEFAULT_VALIDATOR[0]
+    hit = _CACHE.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    validator = Validator(schema)
+    _CACHE[id(schema)] = (schema, validator)
+    return validator
+
+
+def validate(body: Any, schema: Mapping | None = None) -> ValidationReport:
+    """Check a body against the request schema (or ``schema``); a compiled validator is cached per schema object."""
+    return _validator_for(schema).validate(body)

@@ -1,0 +1,52 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from kapture_nb.cli import main
+
+
+@pytest.fixture
+def files(tmp_path, example):
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(example))
+    broken = dict(example, order_info=dict(example["order_info"], order_id="ORD-1"))
+    lines = tmp_path / "bodies.jsonl"
+    lines.write_text(json.dumps(example) + "\n\n" + json.dumps(broken) + "\n")
+    not_json = tmp_path / "notes.json"
+    not_json.write_text("{customer_info: }")
+    return {"good": good, "lines": lines, "not_json": not_json}
+
+
+def test_valid_file_exits_zero(files, capsys):
+    assert main(["validate", str(files["good"])]) == 0
+    assert "1 body(ies), 0 error(s)" in capsys.readouterr().out
+
+
+def test_jsonl_errors_are_listed_by_line_and_exit_one(files, capsys):
+    assert main(["validate", str(files["lines"])]) == 1
+    out = capsys.readouterr().out
+    assert "2 body(ies), 1 error(s)" in out
+    row = [line for line in out.splitlines() if "order_info.order_id" in line][0]
+    assert row.split()[:3] == ["line", "3", "error"]
+    assert "expected an integer or a string of digits" in row
+
+
+def test_unreadable_input_exits_two_with_one_line_and_no_traceback(files, tmp_path):
+    for target, words in ((files["not_json"], "not JSON"), (tmp_path / "missing.json", "no such file")):
+        done = subprocess.run(
+            [sys.executable, "-m", "kapture_nb.cli", "validate", str(files["good"]), str(target)],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 2
+        assert done.stderr.count("\n") == 1 and words in done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_a_json_list_is_many_bodies(tmp_path, example, capsys):
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps([example, [1]]))
+    assert main(["validate", str(path)]) == 1
+    assert "item 1" in capsys.readouterr().out

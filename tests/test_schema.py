@@ -1,0 +1,127 @@
+import json
+
+import pytest
+
+import kapture_nb as kn
+from tests.conftest import ROOT
+
+
+def _leaves(node, at=()):
+    if isinstance(node, dict) and node:
+        for key, value in node.items():
+            yield from _leaves(value, at + (key,))
+    elif isinstance(node, list) and node:
+        yield from _leaves(node[0], at + ("0",))
+    else:
+        yield at
+
+
+def _schema_node(schema, at):
+    node = schema
+    for part in at:
+        node = node["items"] if part == "0" else node["properties"][part]
+    return node
+
+
+def test_every_key_of_the_documented_example_is_described(example):
+    schema = kn.load_schema()
+    leaves = list(_leaves(example))
+    assert len(leaves) == 28 + 13 + 12 + 19
+    for at in leaves:
+        node = _schema_node(schema, at)
+        assert node["description"], at
+        assert node["examples"] == [_value(example, at)], at
+
+
+def _value(body, at):
+    for part in at:
+        body = body[int(part)] if isinstance(body, list) else body[part]
+    return body
+
+
+def test_required_keys_follow_the_page_and_the_issue():
+    schema = kn.load_schema()
+    assert schema["properties"]["customer_info"]["required"] == ["customer_name"]
+    assert schema["properties"]["order_info"]["required"] == ["order_id", "update"]
+    assert schema["properties"]["contact_info"]["type"] == "array"
+
+
+def test_load_schema_returns_a_fresh_copy():
+    first = kn.load_schema()
+    first["properties"].clear()
+    assert kn.load_schema()["properties"]
+
+
+def test_add_schema_drops_the_order_id_requirement(example):
+    del example["order_info"]["order_id"]
+    assert not kn.validate(example).ok
+    assert kn.validate(example, kn.load_schema(action="add")).ok
+    with pytest.raises(ValueError, match="update"):
+        kn.load_schema(action="delete")
+
+
+def test_template_has_every_key_with_ids_empty_and_update_true(example):
+    body = kn.template()
+    assert list(_leaves(body)) == list(_leaves(example))
+    assert body["order_info"]["order_id"] == ""
+    assert body["customer_info"]["customer_id"] == ""
+    assert body["order_info"]["update"] is True
+    assert body["customer_info"]["update"] is False
+    assert body["customer_info"]["customer_name"] == ""
+    assert body["order_info"]["associate_fields"] == {}
+    body["customer_info"]["customer_name"] = "ABC"
+    body["order_info"]["order_id"] = "23518265"
+    assert kn.validate(body).ok
+
+
+def test_declared_associate_field_with_a_wrong_type_is_reported_at_its_path(example):
+    schema = kn.with_associate_fields(order={"delivery_slot": {"type": "string"}, "priority": "integer"})
+    example["order_info"]["associate_fields"] = {"delivery_slot": 3, "priority": 2}
+    report = kn.validate(example, schema)
+    assert [(e.path, e.keyword) for e in report.errors] == [("order_info.associate_fields.delivery_slot", "type")]
+
+
+def test_strict_associate_fields_reject_an_undeclared_key(example):
+    fields = {"delivery_slot": "string"}
+    example["order_info"]["associate_fields"] = {"delivery_slott": "am"}
+    loose = kn.validate(example, kn.with_associate_fields(order=fields))
+    assert loose.ok
+    assert [w.path for w in loose.warnings] == ["order_info.associate_fields.delivery_slott"]
+    assert "did you mean 'delivery_slot'" in loose.warnings[0].message
+    strict = kn.validate(example, kn.with_associate_fields(order=fields, strict=True))
+    assert [e.path for e in strict.errors] == ["order_info.associate_fields.delivery_slott"]
+    assert "did you mean 'delivery_slot'" in strict.errors[0].message
+
+
+def test_with_associate_fields_takes_an_object_fragment_and_keeps_the_input(example):
+    base = kn.load_schema()
+    before = json.dumps(base, sort_keys=True)
+    fragment = {"type": "object", "properties": {"tier": {"enum": ["gold", "silver"]}}, "required": ["tier"]}
+    schema = kn.with_associate_fields(base, customer=fragment, enquiry={"source": str})
+    assert json.dumps(base, sort_keys=True) == before
+    example["customer_info"]["associate_fields"] = {"tier": "bronze"}
+    example["enquiry_info"]["associate_fields"] = {"source": 1}
+    paths = sorted(e.path for e in kn.validate(example, schema).errors)
+    assert paths == ["customer_info.associate_fields.tier", "enquiry_info.associate_fields.source"]
+    example["customer_info"]["associate_fields"] = {}
+    assert "customer_info.associate_fields.tier" in [e.path for e in kn.validate(example, schema).errors]
+
+
+def test_with_associate_fields_rejects_an_unknown_shorthand():
+    with pytest.raises(ValueError, match="order_info.associate_fields.slot"):
+        kn.with_associate_fields(order={"slot": "text"})
+
+
+def test_response_schema_accepts_documented_bodies_in_both_spellings():
+    import jsonschema
+
+    schema = kn.load_response_schema()
+    success = schema["definitions"]["success"]["examples"][0]
+    for body in (success, {"message": "Invalid Auth Key", "status": "failed"}, {"Message": "x", "Status": "failed"}):
+        jsonschema.validate(body, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"status": "maybe"}, schema)
+
+
+def test_schema_files_live_at_the_top_level():
+    assert kn.schema.schema_dir() == ROOT / "schemas"
