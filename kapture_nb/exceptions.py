@@ -23,3 +23,7 @@ class ConfigurationError(KaptureError, ValueError):
 
 class MappingError(KaptureError, ValueError):
     """A field mapping names a column or a body path that does not exist."""
+
+
+class BodyTypeError(KaptureError, TypeError):
+    """A body that is not a dict (a JSON object) was given where one is due."""

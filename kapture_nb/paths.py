@@ -44,8 +44,13 @@ def _step(container: Any, part: str) -> Any:
 
 def get(body: Any, path: Path, default: Any = None) -> Any:
     """The value at ``path`` in ``body``, or ``default`` when any step is missing."""
+    return get_parts(body, parse(path), default)
+
+
+def get_parts(body: Any, parts: tuple[str, ...], default: Any = None) -> Any:
+    """``get`` for a parsed path."""
     node = body
-    for part in parse(path):
+    for part in parts:
         node = _step(node, part)
         if node is _MISSING:
             return default
@@ -59,14 +64,23 @@ def exists(body: Any, path: Path) -> bool:
 
 def set(body: dict, path: Path, value: Any) -> None:  # noqa: A001 - the verb is the name
     """Write ``value`` at ``path``, creating dicts (or lists, for numeric parts) on the way."""
-    parts = parse(path)
+    set_parts(body, parse(path), value)
+
+
+def set_parts(body: dict, parts: tuple[str, ...], value: Any, new_item: Any = None) -> None:
+    """``set`` for a parsed path; ``new_item(list_parts)`` makes a missing list item (default ``{}``)."""
     if not parts:
         raise ValueError("cannot set the empty path")
     node = body
-    for part, following in zip(parts, parts[1:]):
+    for depth, (part, following) in enumerate(zip(parts, parts[1:])):
         child = _step(node, part)
         if child is _MISSING or not isinstance(child, (dict, list)):
-            child = [] if following.isdigit() else {}
+            if following.isdigit():
+                child = []
+            elif isinstance(node, list) and new_item is not None:
+                child = new_item(parts[:depth])
+            else:
+                child = {}
             _put(node, part, child)
         node = child
     _put(node, parts[-1], value)
@@ -111,3 +125,21 @@ def _expand(node: Any, rest: tuple[str, ...], done: tuple[str, ...]) -> Iterator
     child = _step(node, head)
     if child is not _MISSING:
         yield from _expand(child, tail, done + (head,))
+
+
+def flatten(body: Any) -> dict[Path, Any]:
+    """Every scalar in the body keyed by its path (empty objects and lists have no leaves)."""
+    found: dict[Path, Any] = {}
+
+    def walk(node: Any, at: tuple[str, ...]) -> None:
+        if isinstance(node, dict):
+            for key, child in node.items():
+                walk(child, at + (str(key),))
+        elif isinstance(node, list):
+            for index, child in enumerate(node):
+                walk(child, at + (str(index),))
+        else:
+            found[join(at)] = node
+
+    walk(body, ())
+    return found

@@ -30,14 +30,24 @@ def _read(name: str) -> dict:
 
 def load_schema(action: str = "update") -> dict:
     """The request schema, a fresh copy; ``action="add"`` relaxes it for Add Order (no ``order_id``)."""
-    schema = copy.deepcopy(_read(REQUEST_SCHEMA))
-    if action == "add":
-        order = schema["properties"]["order_info"]
-        order["required"] = []
-        order["properties"]["order_id"]["pattern"] = "^[0-9]*$"
-    elif action != "update":
+    if action not in ("update", "add"):
         raise ValueError(f'action must be "update" or "add", got {action!r}')
-    return schema
+    schema = copy.deepcopy(_read(REQUEST_SCHEMA))
+    return for_add(schema) if action == "add" else schema
+
+
+def for_add(schema: Mapping) -> dict:
+    """A copy of a request schema relaxed for Add Order, which shares the URL: ``order_id`` absent or ``""``."""
+    relaxed = copy.deepcopy(dict(schema))
+    order = relaxed["properties"]["order_info"]
+    order["required"] = [key for key in order.get("required", []) if key not in ("order_id", "update")]
+    order["properties"]["order_id"]["pattern"] = "^[0-9]*$"
+    return relaxed
+
+
+def documented_example() -> dict:
+    """The body of the API page's example (order 23518265, customer "ABC"), a fresh copy."""
+    return copy.deepcopy(_read("examples/documented_example.json"))
 
 
 def load_response_schema() -> dict:
@@ -131,3 +141,41 @@ def associate_fields_node(schema: Mapping, section: str) -> dict:
         return schema["properties"][section]["properties"]["associate_fields"]
     except (KeyError, TypeError):
         raise KeyError(f"this schema has no {section}.associate_fields") from None
+
+
+def node_at(schema: Mapping, parts: tuple[str, ...]) -> tuple[Mapping | None, bool]:
+    """The schema node at a parsed body path (None where the schema has no such place), and whether it is free-form."""
+    node: Any = schema
+    free = False
+    for part in parts:
+        if not isinstance(node, Mapping):
+            return None, False
+        if node.get(FREE_FORM) or free:
+            free = True
+            declared = node.get("properties", {}).get(part) if isinstance(node.get("properties"), Mapping) else None
+            node = declared if declared is not None else {}
+            continue
+        if "items" in node:
+            node = node["items"] if part.isdigit() else None
+        else:
+            node = node.get("properties", {}).get(part)
+        if node is None:
+            return None, False
+    return node, free or bool(node.get(FREE_FORM))
+
+
+def leaf_paths(schema: Mapping) -> list[str]:
+    """Every documented leaf as a dotted path (array items as ``0``; free-form objects end the path)."""
+    found: list[str] = []
+
+    def walk(node: Mapping, at: tuple[str, ...]) -> None:
+        if node.get("type") == "object" and not node.get(FREE_FORM):
+            for key, child in node.get("properties", {}).items():
+                walk(child, at + (key,))
+        elif node.get("type") == "array" and isinstance(node.get("items"), Mapping):
+            walk(node["items"], at + ("0",))
+        else:
+            found.append(".".join(at))
+
+    walk(schema, ())
+    return found

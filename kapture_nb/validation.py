@@ -303,7 +303,8 @@ _CACHE: dict[int, tuple[Mapping, Validator]] = {}
 _CACHE_SIZE = 8
 
 
-def _validator_for(schema: Mapping | None) -> Validator:
+def validator_for(schema: Mapping | None) -> Validator:
+    """The compiled Validator for this schema object (the request schema for None), built once."""
     if schema is None:
         if not _DEFAULT_VALIDATOR:
             _DEFAULT_VALIDATOR.append(Validator())
@@ -320,4 +321,4 @@ def _validator_for(schema: Mapping | None) -> Validator:
 
 def validate(body: Any, schema: Mapping | None = None) -> ValidationReport:
     """Check a body against the request schema (or ``schema``); a compiled validator is cached per schema object."""
-    return _validator_for(schema).validate(body)
+    return validator_for(schema).validate(body)

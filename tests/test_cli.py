@@ -50,3 +50,54 @@ def test_a_json_list_is_many_bodies(tmp_path, example, capsys):
     path.write_text(json.dumps([example, [1]]))
     assert main(["validate", str(path)]) == 1
     assert "item 1" in capsys.readouterr().out
+
+
+def test_demo_prints_results_and_a_summary(capsys):
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "documented example" in out and "Order Updated successfully !" in out
+    assert "delivery_slot='evening'" in out
+    assert out.rstrip().endswith("4 bodies: 2 succeeded, 2 failed (1 not sent, 1 refused by the server)")
+
+
+def test_send_uses_environment_credentials(sandbox, files, monkeypatch, capsys):
+    monkeypatch.setenv("KAPTURE_USERNAME", "demo")
+    monkeypatch.setenv("KAPTURE_PASSWORD", "demo")
+    assert main(["send", str(files["lines"]), "--base-url", sandbox.url]) == 1
+    out = capsys.readouterr().out
+    assert "line 1" in out and "line 3" in out and "not sent, invalid body" in out
+    assert out.rstrip().endswith("2 bodies: 1 succeeded, 1 failed")
+    assert main(["send", str(files["good"]), "--base-url", sandbox.url, "--dry-run"]) == 0
+    assert "dry_run" in capsys.readouterr().out
+
+
+def test_send_without_credentials_exits_two(files, monkeypatch, capsys):
+    for name in ("KAPTURE_USERNAME", "KAPTURE_PASSWORD", "KAPTURE_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["send", str(files["good"]), "--subdomain", "acme"]) == 2
+    assert "KAPTURE_USERNAME" in capsys.readouterr().err
+
+
+def test_sandbox_command_serves_until_interrupted(tmp_path):
+    import signal
+
+    import requests
+
+    from tests.test_client import _free_port
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kapture_nb.cli", "sandbox", "--port", str(port), "--password", "pw"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        banner = server.stdout.readline()
+        assert f"http://127.0.0.1:{port}" in banner
+        answer = requests.post(
+            f"http://127.0.0.1:{port}/ms/customer/order/api/v1/add-update", json={}, auth=("demo", "pw"), timeout=10
+        )
+        assert answer.status_code == 400
+    finally:
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=10) == 0

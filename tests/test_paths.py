@@ -57,3 +57,8 @@ def test_expand_matches_every_list_item():
 def test_a_path_must_be_a_string_or_tuple():
     with pytest.raises(TypeError, match="dotted string or a tuple"):
         paths.parse(3)
+
+
+def test_flatten_gives_every_leaf_by_path():
+    body = {"a": {"b": 1, "c.d": [True, {"e": None}]}, "f": {}, "g": []}
+    assert paths.flatten(body) == {"a.b": 1, ("a", "c.d", "0"): True, ("a", "c.d", "1", "e"): None}

@@ -142,11 +142,11 @@ def test_repr_and_html_are_short_and_deterministic(example):
 
 def test_validate_caches_one_validator_per_schema_object(example):
     schema = kn.with_associate_fields(order={"slot": "string"})
-    from kapture_nb.validation import _validator_for
+    from kapture_nb.validation import validator_for
 
-    assert _validator_for(schema) is _validator_for(schema)
-    assert _validator_for(None) is _validator_for(None)
-    assert _validator_for(schema) is not _validator_for(kn.with_associate_fields(order={"slot": "string"}))
+    assert validator_for(schema) is validator_for(schema)
+    assert validator_for(None) is validator_for(None)
+    assert validator_for(schema) is not validator_for(kn.with_associate_fields(order={"slot": "string"}))
 
 
 def test_validator_rejects_a_broken_schema():

@@ -1,0 +1,61 @@
+"""update_orders(concurrency=8) against a sequential requests.post loop: 1,000 rows, 20 ms latency.
+
+The sandbox runs in a separate process and answers every request after 20 ms. Measured in
+the same run: a naive sequential loop of requests.post. Goal (issue 4): at least 6x faster,
+and at least 85% of the limit N x latency / concurrency (the time if only latency counted).
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import requests
+
+import kapture_nb as kn
+from kapture_nb.client import ENDPOINT
+
+N, LATENCY_MS, CONCURRENCY, PORT = 1_000, 20, 8, 8792
+
+
+def main() -> None:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kapture_nb.cli", "sandbox", "--port", str(PORT), "--latency-ms", str(LATENCY_MS)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        server.stdout.readline()
+        base = f"http://127.0.0.1:{PORT}"
+        frame = pd.DataFrame({"order_info.order_id": [23518265] * N, "order_info.remarks": [f"row {i}" for i in range(N)],
+                              "customer_info.customer_name": "ABC"})
+        client = kn.KaptureClient(base_url=base, username="demo", password="demo")
+        bodies = kn.FieldMapping({c: c for c in frame.columns}).to_bodies(frame)
+
+        start = time.perf_counter()
+        results = client.update_orders(frame, concurrency=CONCURRENCY, progress=False)
+        ours = time.perf_counter() - start
+        assert results["ok"].all(), results.loc[~results["ok"], "error"].head()
+
+        start = time.perf_counter()
+        for body in bodies:
+            requests.post(base + ENDPOINT, json=body, auth=("demo", "demo"), timeout=30)
+        naive = time.perf_counter() - start
+
+        limit = N * LATENCY_MS / 1000 / CONCURRENCY
+        lines = [
+            f"{N} rows, sandbox latency {LATENCY_MS} ms, separate process",
+            f"update_orders(concurrency={CONCURRENCY}): {ours:6.2f} s",
+            f"sequential requests.post loop:    {naive:6.2f} s",
+            f"ratio: {naive / ours:.1f}x faster (goal >= 6x)",
+            f"limit N x latency / concurrency = {limit:.2f} s; reached {limit / ours:.0%} of it (goal >= 85%)",
+        ]
+        for line in lines:
+            print(line)  # noqa: T201
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,296 @@
+"""KaptureClient: where to send, with which credentials, retried how; one body in, one result row out."""
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import os
+import re
+import shlex
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import pandas as pd
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from .auth import BasicCredentials
+from .batch import send_many
+from .exceptions import BodyTypeError, ConfigurationError, KaptureError
+from .frames import SendResult, frame_from_rows
+from .journal import Journal
+from .mapping import FieldMapping
+from .retry import SAFE_STATUSES, make_retry
+from .validation import Validator, validator_for
+
+log = logging.getLogger(__name__)
+
+ENDPOINT = "/ms/customer/order/api/v1/add-update"
+_SUBDOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\Z")
+_DEFAULT_POOL = 10
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_base_url(subdomain: str | None, base_url: str | None, allow_insecure: bool = False) -> str:
+    """The checked base URL: ``https://<subdomain>.kapturecrm.com`` or ``base_url``."""
+    if base_url:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigurationError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
+        if parts.username or parts.password:
+            raise ConfigurationError("base_url must not carry credentials; pass username=/password= or token=")
+        if parts.scheme == "http" and not (_is_loopback(parts.hostname) or allow_insecure):
+            raise ConfigurationError(
+                f"plain http is only allowed for loopback hosts, not {parts.hostname!r}; "
+                "use https, or pass allow_insecure=True"
+            )
+        return base_url.rstrip("/")
+    if subdomain is None:
+        raise ConfigurationError("give subdomain= (your Kapture sub domain) or base_url=")
+    if not isinstance(subdomain, str) or not _SUBDOMAIN.match(subdomain):
+        raise ConfigurationError(
+            f"subdomain must be letters, digits and hyphens (like 'acme' in acme.kapturecrm.com), got {subdomain!r}"
+        )
+    return f"https://{subdomain}.kapturecrm.com"
+
+
+class KaptureClient:
+    """Sends Update Order bodies to one Kapture account (or a sandbox) and returns result rows."""
+
+    def __init__(
+        self,
+        subdomain: str | None = None,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+        base_url: str | None = None,
+        timeout: float | tuple[float, float] = (5, 30),
+        retries: int | Retry | None = 3,
+        retry_statuses: tuple[int, ...] = SAFE_STATUSES,
+        verify: bool | str = True,
+        allow_insecure: bool = False,
+        schema: Mapping | None = None,
+    ) -> None:
+        self.base_url = resolve_base_url(subdomain, base_url, allow_insecure)
+        self.url = self.base_url + ENDPOINT
+        self._auth = BasicCredentials(username, password, token)
+        self.timeout = timeout
+        self.retry = make_retry(retries, retry_statuses)
+        self.schema = schema
+        self._validator: Validator = validator_for(schema)
+        self.session = requests.Session()
+        self.session.auth = self._auth
+        # Read proxy and CA-bundle variables once: requests would scan the environment on every send.
+        self.session.proxies = requests.utils.get_environ_proxies(self.url)
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        self.session.verify = bundle if verify is True and bundle else verify
+        self.session.trust_env = False
+        self.session.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
+        self.pool_size = 0
+        self.ensure_pool(_DEFAULT_POOL)
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> "KaptureClient":
+        """A client from KAPTURE_SUBDOMAIN or KAPTURE_BASE_URL, and KAPTURE_USERNAME + KAPTURE_PASSWORD or KAPTURE_TOKEN."""
+        env = os.environ
+        settings = {
+            "subdomain": env.get("KAPTURE_SUBDOMAIN") or None,
+            "base_url": env.get("KAPTURE_BASE_URL") or None,
+            "username": env.get("KAPTURE_USERNAME") or None,
+            "password": env.get("KAPTURE_PASSWORD") or None,
+            "token": env.get("KAPTURE_TOKEN") or None,
+        }
+        settings.update(kwargs)
+        if not (settings["subdomain"] or settings["base_url"]):
+            raise ConfigurationError("set KAPTURE_SUBDOMAIN (or KAPTURE_BASE_URL) in the environment")
+        if not (settings["token"] or (settings["username"] and settings["password"])):
+            raise ConfigurationError("set KAPTURE_USERNAME and KAPTURE_PASSWORD, or KAPTURE_TOKEN, in the environment")
+        return cls(**settings)
+
+    @property
+    def username(self) -> str | None:
+        return self._auth.username
+
+    def ensure_pool(self, size: int) -> None:
+        """Keep at least ``size`` connections to the server open for reuse (one per worker thread)."""
+        if size <= self.pool_size:
+            return
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=size, max_retries=self.retry)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self.pool_size = size
+
+    def close(self) -> None:
+        """Close the connections."""
+        self.session.close()
+
+    def __enter__(self) -> "KaptureClient":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        who = f"user={self.username!r}" if self.username else "token auth"
+        return f"<KaptureClient {self.base_url} {who}>"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<code>{html.escape(repr(self))}</code>"
+
+    def send(self, body: Any, *, validate: bool = True, dry_run: bool = False) -> SendResult:
+        """Validate and send one body; failures of any kind come back in the result, never raised."""
+        if not isinstance(body, dict):
+            raise BodyTypeError(f"a body is a dict (a JSON object), got {type(body).__name__}")
+        order_id = _order_id(body)
+        if validate:
+            report = self._validator.validate(body)
+            if not report.ok:
+                problems = "; ".join(f"{e.path or '(body)'}: {e.message}" for e in report.errors)
+                return SendResult(order_id=order_id, error=f"not sent, invalid body: {problems}")
+        try:
+            data = json.dumps(body, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        except (TypeError, ValueError) as exc:
+            return SendResult(order_id=order_id, error=f"not sent, the body is not JSON: {exc}")
+        if dry_run:
+            return SendResult(order_id=order_id, dry_run=True)
+        start = time.perf_counter()
+        try:
+            response = self.session.post(self.url, data=data, timeout=self.timeout, allow_redirects=False)
+        except requests.RequestException as exc:
+            elapsed = (time.perf_counter() - start) * 1000
+            log.info("POST %s failed after %.0f ms: %s", self.url, elapsed, _describe_failure(exc, self.timeout))
+            return SendResult(
+                order_id=order_id,
+                error=_describe_failure(exc, self.timeout),
+                attempts=_attempts_of_failure(exc),
+                elapsed_ms=elapsed,
+            )
+        elapsed = (time.perf_counter() - start) * 1000
+        result = SendResult.from_response(response, order_id=order_id, elapsed_ms=elapsed)
+        log.debug("POST %s -> %s in %.0f ms, %d attempt(s)", self.url, result.http_status, elapsed, result.attempts)
+        return result
+
+    def update_order(self, body: dict, *, validate: bool = True, dry_run: bool = False) -> pd.DataFrame:
+        """Send one body; a one-row DataFrame with kn.RESULT_COLUMNS (failures included, never raised)."""
+        return frame_from_rows([self.send(body, validate=validate, dry_run=dry_run).row()])
+
+    def update_orders(
+        self,
+        data: pd.DataFrame | Sequence[dict] | pd.Series,
+        mapping: FieldMapping | Mapping | None = None,
+        *,
+        concurrency: int = 4,
+        journal: str | os.PathLike | Journal | None = None,
+        progress: bool = True,
+        dry_run: bool = False,
+        rate_limit: float | None = None,
+        validate: bool = True,
+    ) -> pd.DataFrame:
+        """Send many bodies (a list, a Series of dicts, or a DataFrame through ``mapping``); one row each, in input order.
+
+        A DataFrame without a mapping is read as flattened bodies: its columns are
+        body paths. Rows already recorded as succeeded in ``journal`` with the same
+        body are not sent again (their row comes back with ``attempts`` 0). A 401
+        stops the batch: the rest is marked as not sent.
+        """
+        bodies, index, problems = _bodies_of(data, mapping, self.schema)
+        return send_many(
+            self, bodies, index, problems=problems, concurrency=concurrency, journal=journal,
+            progress=progress, dry_run=dry_run, rate_limit=rate_limit, validate=validate,
+        )
+
+    def to_curl(self, body: dict, reveal: bool = False) -> str:
+        """The curl command that sends this body, Authorization redacted unless ``reveal``."""
+        if not isinstance(body, dict):
+            raise BodyTypeError(f"a body is a dict (a JSON object), got {type(body).__name__}")
+        text = json.dumps(body, indent=4, ensure_ascii=False)
+        return " \\\n".join(
+            [
+                f"curl --location {shlex.quote(self.url)}",
+                f"--header {shlex.quote('Content-Type: application/json')}",
+                f"--header {shlex.quote('Authorization: ' + self._auth.header(reveal=reveal))}",
+                f"--data-raw {shlex.quote(text)}",
+            ]
+        )
+
+
+def _bodies_of(data: Any, mapping: Any, schema: Mapping | None) -> tuple[list, pd.Index, dict[int, str]]:
+    """Bodies, their index and the per-position mapping problems, from whatever update_orders was given."""
+    if isinstance(data, pd.DataFrame):
+        if mapping is None:
+            mapping = FieldMapping({column: column for column in data.columns}, schema=schema)
+        elif not isinstance(mapping, FieldMapping):
+            mapping = FieldMapping(mapping, schema=schema)
+        mapped = mapping.build(data)
+        positions = {label: i for i, label in enumerate(data.index)} if data.index.is_unique else None
+        problems: dict[int, str] = {}
+        for problem in mapped.problems.itertuples(index=False):
+            if positions is None:
+                raise KaptureError("the DataFrame's index has duplicate labels; reset_index() first")
+            problems.setdefault(positions[problem.row], f"{problem.path}: {problem.message}")
+        return mapped.bodies, data.index, problems
+    if mapping is not None:
+        raise KaptureError("a mapping maps a DataFrame; give bodies (dicts) without one")
+    if isinstance(data, pd.Series):
+        return list(data), data.index, {}
+    if isinstance(data, dict):
+        raise BodyTypeError("update_orders takes many bodies (a list or a DataFrame); use update_order for one")
+    bodies = list(data)
+    return bodies, pd.RangeIndex(len(bodies)), {}
+
+
+def _order_id(body: dict) -> Any:
+    order = body.get("order_info")
+    return order.get("order_id") if isinstance(order, dict) else None
+
+
+def _attempts_of_failure(exc: BaseException) -> int:
+    seen: BaseException | None = exc
+    while seen is not None:
+        for candidate in (seen, *getattr(seen, "args", ())):
+            attempts = getattr(candidate, "kapture_attempts", None)
+            if attempts:
+                return attempts
+        seen = seen.__context__ or seen.__cause__
+    return 1
+
+
+def _chain(exc: BaseException) -> str:
+    parts, seen = [], exc
+    while seen is not None and len(parts) < 8:
+        parts.append(f"{type(seen).__name__}: {seen}")
+        parts.extend(f"{type(a).__name__}: {a}" for a in getattr(seen, "args", ()) if isinstance(a, BaseException))
+        seen = seen.__cause__ or seen.__context__
+    return " | ".join(parts)
+
+
+def _describe_failure(exc: requests.RequestException, timeout: Any) -> str:
+    """One line saying what went wrong on the wire."""
+    chain = _chain(exc)
+    if isinstance(exc, requests.ConnectTimeout) or "ConnectTimeoutError" in chain:
+        return f"timed out connecting to the server (timeout {timeout})"
+    if isinstance(exc, requests.ReadTimeout) or "ReadTimeoutError" in chain or "Read timed out" in chain:
+        return f"timed out waiting for the response (timeout {timeout})"
+    if "Connection refused" in chain or "ConnectionRefusedError" in chain:
+        return "connection refused: nothing is listening at that address"
+    if "RemoteDisconnected" in chain or "Connection aborted" in chain or "ConnectionResetError" in chain:
+        return "the server closed the connection before responding"
+    if "NameResolutionError" in chain or "Name or service not known" in chain:
+        return "the host name could not be resolved"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return f"TLS error: {exc}"
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,205 @@
+"""Objects with declared properties: a field per property, in the schema's order; the top one lays out sections."""
+from __future__ import annotations
+
+import copy
+import html
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..validation import FieldError, shorten
+from .base import NOTHING, Field, FormContext, badge, error_parts
+
+
+def caption(ctx: FormContext, text: str) -> list[widgets.HTML]:
+    """A composite field's description line (none when the schema gives none)."""
+    if not text:
+        return []
+    return [widgets.HTML(f"<small style='color:#666'>{html.escape(text)}</small>", layout=ctx.look.column, style=ctx.look.html)]
+
+
+class Composite(Field):
+    """A field made of fields: routes each error to the child it is about, shows its count in its heading."""
+
+    def __init__(self, node: Mapping, key: str | None, parent: Field | None, ctx: FormContext) -> None:
+        super().__init__(node, key, parent, ctx)
+        self._heading_errors: list[FieldError] = []
+        self._body: widgets.Box
+
+    @property
+    def body(self) -> widgets.Box:
+        """The content inside the collapsible header (a top-level section shows just this)."""
+        return self._body
+
+    def heading(self) -> str:
+        """The title shown in this field's collapsible header: name, required mark, absence, error count."""
+        text = self.title + (" *" if self.required else "") + ("" if self.present else " (not in the body)")
+        return badge(text, self._heading_errors)
+
+    def route(self, errors: list[FieldError]) -> tuple[list[FieldError], dict[str, list[FieldError]]]:
+        """Split errors into this field's own and each child key's share."""
+        depth = len(self.parts)
+        own: list[FieldError] = []
+        shares: dict[str, list[FieldError]] = {}
+        for error in errors:
+            parts = error_parts(error)
+            if len(parts) > depth and self.has_child(parts[depth]):
+                shares.setdefault(parts[depth], []).append(error)
+            else:
+                own.append(error)
+        return own, shares
+
+    def has_child(self, key: str) -> bool:
+        """Whether a child field sits at this key."""
+        raise NotImplementedError
+
+    def show_errors(self, errors: list[FieldError]) -> None:
+        own, shares = self.route(errors)
+        for child in self.children():
+            child.show_errors(shares.get(child.key, []))
+        self._heading_errors = list(errors)
+        self.shown_errors = own
+        self._render()
+        self._refresh_heading()
+
+    def _refresh_heading(self) -> None:
+        if isinstance(self._view, widgets.Accordion):
+            heading = self.heading()
+            if self._view.titles != (heading,):
+                self._view.titles = (heading,)
+
+    def _presence_changed(self) -> None:
+        self._refresh_heading()
+
+    def _retitled(self) -> None:
+        self._refresh_heading()
+
+    def _attach_message(self, message: widgets.HTML) -> None:
+        self._body.children = (message, *self._body.children)
+
+    def _build_view(self) -> widgets.Widget:
+        return widgets.Accordion([self.body], titles=(self.heading(),), selected_index=0, layout=self.ctx.look.column)
+
+
+class ObjectField(Composite):
+    """An object with ``properties``: a field per key; unknown keys of a loaded value are kept, and can be dropped."""
+
+    kind = "object"
+
+    def __init__(self, node: Mapping, key: str | None, parent: Field | None, ctx: FormContext) -> None:
+        super().__init__(node, key, parent, ctx)
+        self.fields_by_key: dict[str, Field] = {
+            name: ctx.build(child, name, self) for name, child in node.get("properties", {}).items()
+        }
+        self._order: list[Any] = []
+        self._extras: dict[Any, Any] = {}
+        self.drop_button: widgets.Button | None = None
+        self.sections: widgets.Accordion | None = None
+        if parent is None:
+            self.sections = widgets.Accordion(
+                [child.body for child in self.fields_by_key.values()],
+                titles=tuple(child.title for child in self.fields_by_key.values()),
+                selected_index=0 if self.fields_by_key else None,
+                layout=ctx.look.column,
+            )
+            self._body = widgets.VBox([self.sections], layout=ctx.look.column)
+        else:
+            self._body = widgets.VBox(
+                caption(ctx, self.description) + [child.view for child in self.fields_by_key.values()],
+                layout=ctx.look.column,
+            )
+        self.widget = self._body
+
+    def children(self) -> Iterable[Field]:
+        return self.fields_by_key.values()
+
+    def has_child(self, key: str) -> bool:
+        return key in self.fields_by_key
+
+    @property
+    def extras(self) -> dict:
+        """Keys of the loaded value that the schema does not declare, kept as given."""
+        return copy.deepcopy(self._extras)
+
+    def _load(self, value: Any) -> None:
+        self.present = True
+        if isinstance(value, dict):
+            self._kept = NOTHING
+            self._order = list(value)
+            self._extras = {k: copy.deepcopy(v) for k, v in value.items() if k not in self.fields_by_key}
+            for name, child in self.fields_by_key.items():
+                if name in value:
+                    child._load(value[name])
+                else:
+                    child._unset()
+        else:
+            self._keep(value)
+            self._order, self._extras = [], {}
+            for child in self.fields_by_key.values():
+                child._unset()
+        self._show_drop_button()
+        self._render()
+
+    def _unset(self) -> None:
+        self.present = False
+        self._kept = NOTHING
+        self._order, self._extras = [], {}
+        for child in self.fields_by_key.values():
+            child._unset()
+        self._show_drop_button()
+        self._render()
+
+    def _get(self) -> Any:
+        if self._kept is not NOTHING:
+            return copy.deepcopy(self._kept)
+        out: dict = {}
+        for name in self._order:
+            child = self.fields_by_key.get(name)
+            if child is None:
+                out[name] = copy.deepcopy(self._extras[name])
+            elif child.present:
+                out[name] = child.value
+        for name, child in self.fields_by_key.items():
+            if child.present and name not in out:
+                out[name] = child.value
+        return out
+
+    def drop_extras(self) -> None:
+        """Remove the kept keys the schema does not declare (a misspelt key, once its value is moved)."""
+        self._order = [name for name in self._order if name not in self._extras]
+        self._extras = {}
+        self._show_drop_button()
+        self._edited()
+
+    def _show_drop_button(self) -> None:
+        if not self._extras and self.drop_button is None:
+            return
+        if self.drop_button is None:
+            self.drop_button = widgets.Button(
+                icon="trash", layout=self.ctx.look.button, style=self.ctx.look.buttons
+            )
+            self.drop_button.on_click(lambda _button: self.drop_extras())
+            self._body.children = (*self._body.children, self.drop_button)
+        names = ", ".join(repr(k) for k in self._extras)
+        self.drop_button.description = f"drop unknown key(s) {shorten(names, 60)}" if self._extras else "no unknown keys"
+        self.drop_button.disabled = not self._extras
+
+    def kept_note(self) -> str:
+        if self._kept is NOTHING and self._extras:
+            return f"kept unknown key(s) {shorten(', '.join(map(repr, self._extras)), 60)} as loaded"
+        return super().kept_note()
+
+    def show_errors(self, errors: list[FieldError]) -> None:
+        super().show_errors(errors)
+        if self.sections is not None:
+            titles = tuple(_section_heading(child) for child in self.fields_by_key.values())
+            if self.sections.titles != titles:
+                self.sections.titles = titles
+
+
+def _section_heading(child: Field) -> str:
+    if isinstance(child, Composite):
+        return child.heading()
+    text = child.title + (" *" if child.required else "")
+    return badge(text, child.shown_errors)

@@ -1,0 +1,173 @@
+"""Responses as DataFrames: one row per body, with the same columns and dtypes every time."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import requests
+from pandas.arrays import BooleanArray, IntegerArray, StringArray
+
+from . import paths
+from .retry import attempts_of
+
+RESULT_COLUMNS = [
+    "order_id", "ok", "http_status", "status", "message", "result", "customer_id", "enquiry_id",
+    "contact_id", "action", "action_event", "error", "attempts", "elapsed_ms", "response",
+]
+_INT = ("order_id", "http_status", "customer_id", "enquiry_id", "contact_id", "attempts")
+_TEXT = ("status", "message", "action", "action_event", "error", "response")
+RESULT_DTYPES = {
+    **{c: "Int64" for c in _INT},
+    **{c: "string" for c in _TEXT},
+    "ok": "bool",
+    "result": "boolean",
+    "elapsed_ms": "float64",
+}
+
+
+@dataclass
+class SendResult:
+    """What came of sending one body (or of not sending it)."""
+
+    order_id: Any = None
+    http_status: int | None = None
+    payload: Any = None
+    text: str | None = None
+    error: str | None = None
+    attempts: int = 0
+    elapsed_ms: float | None = None
+    dry_run: bool = False
+
+    @classmethod
+    def from_response(cls, response: requests.Response, order_id: Any = None, elapsed_ms: float | None = None) -> "SendResult":
+        """Read a requests Response: status, JSON body (or why it is not JSON), attempts."""
+        text = response.text
+        if elapsed_ms is None:
+            elapsed_ms = response.elapsed.total_seconds() * 1000
+        if order_id is None:
+            order_id = _order_id_of_request(response.request)
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            payload = None
+        return cls(order_id, response.status_code, payload, text, None, attempts_of(response.raw), elapsed_ms)
+
+    def row(self) -> dict:
+        """This result as a dict with the RESULT_COLUMNS keys."""
+        payload = self.payload if isinstance(self.payload, dict) else {}
+        status = _either(payload, "status", "Status")
+        message = _either(payload, "message", "Message")
+        if self.dry_run and self.error is None:
+            status, message = "dry_run", "not sent (dry run)"
+        order = _either(payload, "Order", "order")
+        order = order if isinstance(order, dict) else {}
+        result = order.get("result")
+        error = self.error
+        if error is None and self.http_status is not None:
+            error = _failure(self.http_status, self.payload, self.text, status, message, result)
+        return {
+            "order_id": _as_int(self.order_id if self.order_id not in (None, "") else order.get("order_id")),
+            "ok": error is None and (self.http_status is not None or self.dry_run),
+            "http_status": self.http_status,
+            "status": _as_text(status),
+            "message": _as_text(message),
+            "result": result if isinstance(result, bool) else None,
+            "customer_id": _as_int(order.get("customer_id")),
+            "enquiry_id": _as_int(order.get("enquiry_id")),
+            "contact_id": _as_int(order.get("contact_id")),
+            "action": _as_text(order.get("action")),
+            "action_event": _as_text(order.get("action_event")),
+            "error": error,
+            "attempts": self.attempts,
+            "elapsed_ms": self.elapsed_ms,
+            "response": self.text,
+        }
+
+
+def _either(payload: dict, lower: str, upper: str) -> Any:
+    return payload[lower] if lower in payload else payload.get(upper)
+
+
+def _failure(http_status: int, payload: Any, text: str | None, status: Any, message: Any, result: Any) -> str | None:
+    """Why a response is not a success, in one line; None when it is one."""
+    if not isinstance(payload, dict):
+        shown = (text or "")[:80]
+        return f"HTTP {http_status}: response is not JSON: {shown!r}"
+    said = f": {message}" if message else ""
+    if http_status != 200:
+        return f"HTTP {http_status}{said}"
+    if str(status).lower() != "success":
+        return f"status {status!r}{said}"
+    if result is False:
+        return f"Order.result is false{said}"
+    return None
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _as_text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _order_id_of_request(request: requests.PreparedRequest | None) -> Any:
+    try:
+        return paths.get(json.loads(request.body), "order_info.order_id")
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def _coerce(item: Any) -> SendResult:
+    if isinstance(item, SendResult):
+        return item
+    if isinstance(item, requests.Response):
+        return SendResult.from_response(item)
+    if isinstance(item, (str, bytes)):
+        try:
+            payload = json.loads(item)
+        except ValueError:
+            return SendResult(text=item if isinstance(item, str) else item.decode("utf-8", "replace"), error="response is not JSON")
+        return SendResult(http_status=200, payload=payload, text=item if isinstance(item, str) else item.decode())
+    if isinstance(item, dict):
+        return SendResult(http_status=200, payload=item, text=json.dumps(item))
+    raise TypeError(f"cannot read a response from a {type(item).__name__}")
+
+
+def _column(name: str, values: list) -> Any:
+    dtype = RESULT_DTYPES[name]
+    if dtype == "Int64":
+        mask = np.array([v is None for v in values], dtype=bool)
+        return IntegerArray(np.array([0 if v is None else v for v in values], dtype="int64"), mask)
+    if dtype == "boolean":
+        mask = np.array([v is None for v in values], dtype=bool)
+        return BooleanArray(np.array([bool(v) for v in values], dtype=bool), mask)
+    if dtype == "string":
+        return StringArray(np.array([pd.NA if v is None else v for v in values], dtype=object))
+    return np.array([np.nan if v is None else v for v in values] if dtype == "float64" else values, dtype=dtype)
+
+
+def frame_from_rows(rows: Sequence[dict], index: Iterable | None = None) -> pd.DataFrame:
+    """Rows (dicts keyed by RESULT_COLUMNS) as a DataFrame with the fixed columns and dtypes."""
+    data = {name: _column(name, [row[name] for row in rows]) for name in RESULT_COLUMNS}
+    frame = pd.DataFrame(data, copy=False)
+    if index is not None:
+        frame.index = pd.Index(index) if not isinstance(index, pd.Index) else index
+    return frame
+
+
+def response_frame(responses: Iterable[Any], index: Iterable | None = None) -> pd.DataFrame:
+    """Responses (SendResults, requests Responses, parsed bodies or JSON texts) as a DataFrame, one row each."""
+    return frame_from_rows([_coerce(item).row() for item in responses], index=index)

@@ -1,0 +1,365 @@
+"""FieldMapping: DataFrame rows onto request bodies; infer_associate_fields: schemas for custom-field columns."""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import gc
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path as FilePath
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import paths
+from .exceptions import MappingError
+from .schema import leaf_paths, load_schema, node_at, template as make_template
+from .validation import ERROR_COLUMNS, validator_for
+
+MISSING_POLICIES = {"omit", "empty", "null"}
+PROBLEM_COLUMNS = ["row", *ERROR_COLUMNS]
+_OMIT = object()
+_DATE_FORMATS = {"date": "%Y-%m-%d", "date-time": "%Y-%m-%d %H:%M:%S"}
+
+
+class Const:
+    """A constant for a mapping target (a plain str target names a column; wrap a str constant in Const)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Const({self.value!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Const) and other.value == self.value
+
+
+@dataclass(frozen=True)
+class _Target:
+    path: paths.Path
+    parts: tuple[str, ...]
+    source: Any  # a column name (str), a Const, or a callable(row)
+    kind: str  # how values are made JSON-ready: "digits", "string", "integer", "number", "boolean" or "any"
+    date_format: str | None
+
+
+def _kind_of(node: Mapping | None) -> tuple[str, str | None]:
+    node = node or {}
+    types = node.get("type", [])
+    types = set([types] if isinstance(types, str) else types)
+    fmt = node.get("format") if node.get("format") in _DATE_FORMATS else None
+    if {"integer", "string"} <= types:
+        return "digits", fmt
+    for kind in ("string", "integer", "number", "boolean"):
+        if types == {kind}:
+            return kind, fmt
+    return "any", fmt
+
+
+def is_missing(value: Any) -> bool:
+    """None, NaN, pd.NA and NaT: the values the ``missing`` policy decides about."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, (np.floating, np.datetime64, np.timedelta64)):
+        return bool(np.isnat(value)) if not isinstance(value, np.floating) else bool(np.isnan(value))
+    return False
+
+
+def _date_text(value: dt.date, fmt: str | None) -> str:
+    if fmt is None:
+        is_midnight = not isinstance(value, dt.datetime) or (value.time() == dt.time(0) and value.tzinfo is None)
+        fmt = "date" if is_midnight else "date-time"
+    return value.strftime(_DATE_FORMATS[fmt])
+
+
+def to_json_value(value: Any, kind: str = "any", date_format: str | None = None) -> Any:
+    """One cell as plain JSON-ready Python for a target of this kind; ``_OMIT`` stands for a missing value."""
+    if is_missing(value):
+        return _OMIT
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return _date_text(value, date_format)
+    if isinstance(value, Decimal):
+        value = int(value) if value == value.to_integral_value() else float(value)
+    if kind == "string":
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return value if isinstance(value, str) else str(value) if isinstance(value, (int, float)) else value
+    if kind == "digits":
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return value.strip() if isinstance(value, str) else value
+    if kind == "integer" and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if kind == "boolean" and isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if isinstance(value, tuple):
+        return [to_json_value(v) for v in value]
+    return value
+
+
+def _copier(node: Any) -> Callable[[], Any]:
+    """A function that returns a fresh deep copy of this template node (faster than copy.deepcopy)."""
+    if isinstance(node, dict):
+        nested = [(key, _copier(child)) for key, child in node.items() if isinstance(child, (dict, list))]
+        if not nested:
+            return node.copy
+        def copy_dict() -> dict:
+            made = node.copy()
+            for key, copy_child in nested:
+                made[key] = copy_child()
+            return made
+        return copy_dict
+    if isinstance(node, list):
+        items = [_copier(child) if isinstance(child, (dict, list)) else (lambda c=child: c) for child in node]
+        return lambda: [copy_item() for copy_item in items]
+    return lambda: node
+
+
+@dataclass
+class MappedRows:
+    """Bodies made from a DataFrame, and the cells that could not be mapped (a row each, never lost)."""
+
+    bodies: list[dict]
+    index: pd.Index
+    problems: pd.DataFrame
+
+
+class FieldMapping:
+    """Maps body paths to DataFrame columns, constants or callables, and turns rows into bodies."""
+
+    def __init__(
+        self,
+        targets: Mapping[paths.Path, Any],
+        *,
+        template: dict | None = None,
+        missing: str = "omit",
+        schema: Mapping | None = None,
+    ) -> None:
+        if missing not in MISSING_POLICIES:
+            raise MappingError(f"missing must be one of {sorted(MISSING_POLICIES)}, got {missing!r}")
+        self.schema = schema if schema is not None else load_schema()
+        self.template = json.loads(json.dumps(template if template is not None else make_template(self.schema)))
+        self.missing = missing
+        self.targets: dict[paths.Path, Any] = dict(targets)
+        self._targets = [self._target(path, source) for path, source in self.targets.items()]
+        self._copy_template = _copier(self.template)
+
+    def _target(self, path: paths.Path, source: Any) -> _Target:
+        parts = paths.parse(path)
+        node, _free = node_at(self.schema, parts)
+        if node is None:
+            known = leaf_paths(self.schema)
+            close = difflib.get_close_matches(paths.join(parts) if isinstance(path, str) else ".".join(parts), known, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise MappingError(
+                f"target {path!r} is not a place in the request body{hint} "
+                "(custom fields go under <section>.associate_fields.<name>)"
+            )
+        if not (isinstance(source, (str, Const)) or callable(source)):
+            source = Const(source)
+        kind, fmt = _kind_of(node)
+        return _Target(paths.join(parts), parts, source, kind, fmt)
+
+    def __repr__(self) -> str:
+        return f"<FieldMapping {len(self._targets)} target(s), missing={self.missing!r}>"
+
+    def columns(self) -> list[str]:
+        """The DataFrame columns this mapping reads."""
+        return [t.source for t in self._targets if isinstance(t.source, str)]
+
+    def _check_columns(self, df: pd.DataFrame) -> None:
+        have = [str(c) for c in df.columns]
+        for target in self._targets:
+            if isinstance(target.source, str) and target.source not in df.columns:
+                close = difflib.get_close_matches(target.source, have, n=3)
+                hint = f"; did you mean {', '.join(map(repr, close))}?" if close else f"; it has {', '.join(have[:20])}"
+                raise MappingError(f"target {target.path!r} reads column {target.source!r}, which the DataFrame lacks{hint}")
+
+    def _values(self, df: pd.DataFrame, target: _Target, problems: list) -> list:
+        source = target.source
+        if isinstance(source, Const):
+            value = to_json_value(source.value, target.kind, target.date_format)
+            return [value] * len(df)
+        if isinstance(source, str):
+            column = df[source]
+            if pd.api.types.is_datetime64_any_dtype(column.dtype):
+                fmt = target.date_format or ("date" if (column.dropna().dt.normalize() == column.dropna()).all() else "date-time")
+                texts = column.dt.strftime(_DATE_FORMATS[fmt])
+                return [_OMIT if is_missing(v) else v for v in texts.tolist()]
+            kind, fmt = target.kind, target.date_format
+            return [v if type(v) is str and kind in ("string", "any") else to_json_value(v, kind, fmt) for v in column.tolist()]
+        values = []
+        for label, row in zip(df.index, df.itertuples(index=False, name=None)):
+            try:
+                values.append(to_json_value(source(pd.Series(row, index=df.columns)), target.kind, target.date_format))
+            except Exception as exc:  # a user's callable may fail in any way; the row records it
+                problems.append((label, target.path, f"the mapping callable raised {type(exc).__name__}: {exc}", "mapping", None, "error"))
+                values.append(_OMIT)
+        return values
+
+    def build(self, df: pd.DataFrame) -> MappedRows:
+        """Bodies for every row, and a frame of the cells that could not be mapped."""
+        if not isinstance(df, pd.DataFrame):
+            raise MappingError(f"a FieldMapping maps a DataFrame, got {type(df).__name__}")
+        self._check_columns(df)
+        problems: list[tuple] = []
+        columns = [self._values(df, target, problems) for target in self._targets]
+        # Building many small dicts makes the cyclic GC run over and over for nothing (bodies hold
+        # no cycles); pausing it more than halves the time for large frames.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            bodies = self._fill(columns, len(df))
+        finally:
+            if paused:
+                gc.enable()
+        return MappedRows(bodies, df.index, pd.DataFrame(problems, columns=PROBLEM_COLUMNS, dtype=object))
+
+    def _fill(self, columns: list[list], rows: int) -> list[dict]:
+        """One body per row from the converted columns, applying the missing policy."""
+        fill = {"empty": "", "null": None}.get(self.missing, _OMIT)
+        # A target whose container the template already has is set with one subscript per row;
+        # the rest (a new contact_info item, a new nested object) go through paths.set_parts.
+        parents: list[tuple[str, ...]] = []
+        direct, generic = [], []
+        for target, values in zip(self._targets, columns):
+            parent, last = target.parts[:-1], target.parts[-1]
+            held = paths.get_parts(self.template, parent)
+            if isinstance(held, dict) or (isinstance(held, list) and last.isdigit() and int(last) < len(held)):
+                if parent not in parents:
+                    parents.append(parent)
+                direct.append((parents.index(parent), int(last) if isinstance(held, list) else last, values))
+            else:
+                generic.append((target.parts, values))
+        new_item = self._item_templates()
+        bodies = []
+        for position in range(rows):
+            body = self._copy_template()
+            containers = [paths.get_parts(body, parent) for parent in parents]
+            for slot, last, values in direct:
+                value = values[position]
+                if value is _OMIT:
+                    if fill is _OMIT:
+                        continue
+                    value = fill
+                containers[slot][last] = value
+            for parts, values in generic:
+                value = values[position]
+                if value is _OMIT:
+                    if fill is _OMIT:
+                        continue
+                    value = fill
+                paths.set_parts(body, parts, value, new_item)
+            bodies.append(body)
+        return bodies
+
+    def _item_templates(self) -> Callable[[tuple[str, ...]], Any]:
+        def new_item(list_parts: tuple[str, ...]) -> Any:
+            first = paths.get(self.template, list_parts + ("0",))
+            return json.loads(json.dumps(first)) if isinstance(first, (dict, list)) else {}
+        return new_item
+
+    def to_bodies(self, df: pd.DataFrame) -> list[dict]:
+        """JSON-ready bodies, one per row; raises MappingError naming the cells a callable could not map."""
+        mapped = self.build(df)
+        if len(mapped.problems):
+            first = mapped.problems.iloc[0]
+            raise MappingError(
+                f"{len(mapped.problems)} cell(s) could not be mapped; first: row {first['row']!r}, "
+                f"{first['path']}: {first['message']} (see FieldMapping.validate)"
+            )
+        return mapped.bodies
+
+    def validate(self, df: pd.DataFrame, schema: Mapping | None = None) -> pd.DataFrame:
+        """One row per problem: row (the DataFrame's index label), path, message, keyword, value, severity."""
+        mapped = self.build(df)
+        validator = validator_for(schema if schema is not None else self.schema)
+        rows = list(mapped.problems.itertuples(index=False, name=None))
+        for label, body in zip(mapped.index, mapped.bodies):
+            report = validator.validate(body)
+            rows += [(label, *error) for error in report.errors + report.warnings]
+        return pd.DataFrame(rows, columns=PROBLEM_COLUMNS, dtype=object)
+
+    def preview(self, df: pd.DataFrame, n: int = 5) -> pd.DataFrame:
+        """The first ``n`` rows as they would be sent: a column per target path, and the error count."""
+        head = df.head(n)
+        mapped = self.build(head)
+        validator = validator_for(self.schema)
+        data = {str(t.path): [paths.get(b, t.parts) for b in mapped.bodies] for t in self._targets}
+        data["errors"] = [len(validator.validate(b).errors) for b in mapped.bodies]
+        return pd.DataFrame(data, index=head.index)
+
+    def to_json(self, path: str | FilePath) -> None:
+        """Save the mapping beside the notebook (callable targets cannot be saved)."""
+        callables = [str(t.path) for t in self._targets if callable(t.source) and not isinstance(t.source, (str, Const))]
+        if callables:
+            raise MappingError(f"callable targets cannot be saved to JSON: {', '.join(callables)}")
+        targets = [
+            {"path": list(t.parts) if isinstance(t.path, tuple) else t.path,
+             **({"column": t.source} if isinstance(t.source, str) else {"const": t.source.value})}
+            for t in self._targets
+        ]
+        document = {"missing": self.missing, "targets": targets, "template": self.template}
+        FilePath(path).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_json(cls, path: str | FilePath, schema: Mapping | None = None) -> "FieldMapping":
+        """A mapping saved with ``to_json``."""
+        try:
+            document = json.loads(FilePath(path).read_text(encoding="utf-8"))
+            targets = {
+                (tuple(t["path"]) if isinstance(t["path"], list) else t["path"]): (
+                    t["column"] if "column" in t else Const(t["const"])
+                )
+                for t in document["targets"]
+            }
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise MappingError(f"{path}: not a saved FieldMapping ({type(exc).__name__}: {exc})") from None
+        return cls(targets, template=document.get("template"), missing=document.get("missing", "omit"), schema=schema)
+
+
+def infer_associate_fields(df: pd.DataFrame, columns: Iterable[str] | Mapping[str, str], max_enum: int = 8) -> dict:
+    """A JSON Schema object fragment for these columns (a name map renames fields), for with_associate_fields."""
+    names = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
+    missing = [c for c in names if c not in df.columns]
+    if missing:
+        raise MappingError(f"no such column(s): {', '.join(map(repr, missing))}")
+    return {"type": "object", "properties": {field: _infer(df[column], max_enum) for column, field in names.items()}}
+
+
+def _infer(column: pd.Series, max_enum: int) -> dict:
+    values = column.dropna()
+    dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype) or (len(values) and values.map(lambda v: isinstance(v, (bool, np.bool_))).all()):
+        return {"type": "boolean"}
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        is_date = bool((values.dt.normalize() == values).all())
+        return {"type": "string", "format": "date" if is_date else "date-time"}
+    if pd.api.types.is_integer_dtype(dtype):
+        return {"type": "integer"}
+    if pd.api.types.is_float_dtype(dtype):
+        finite = values[np.isfinite(values.astype(float))]
+        return {"type": "integer"} if len(finite) and (finite == finite.round()).all() else {"type": "number"}
+    texts = values.map(lambda v: v if isinstance(v, str) else None).dropna()
+    if len(texts) == len(values) and len(values):
+        for fmt, pattern in (("date", r"\d{4}-\d{2}-\d{2}"), ("date-time", r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")):
+            if texts.str.fullmatch(pattern).all():
+                return {"type": "string", "format": fmt}
+        distinct = sorted(texts.unique())
+        if len(distinct) <= max_enum and len(distinct) * 2 <= len(texts):
+            return {"type": "string", "enum": distinct}
+        return {"type": "string"}
+    return {}

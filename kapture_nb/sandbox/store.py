@@ -1,0 +1,238 @@
+"""The sandbox's orders: the documented example's order, any given ones, and what the API adds or updates."""
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple, Union
+
+import numpy as np
+import pandas as pd
+
+from .. import paths
+from ..exceptions import ConfigurationError, KaptureError
+from ..schema import documented_example, template
+
+SECTIONS = ("customer_info", "contact_info", "enquiry_info", "order_info")
+ID_COLUMNS = ["order_id", "customer_id", "enquiry_id", "contact_id"]
+UNKNOWN_ORDER_POLICIES = ("reject", "create")
+_MERGED_KEYS = ("associate_fields", "additional_fields")
+# Where a body carries each id; the bare id columns of ``OrderStore.frame()`` give them too, so a frame can seed a store.
+_ID_PATHS = {
+    "order_id": "order_info.order_id",
+    "customer_id": "customer_info.customer_id",
+    "enquiry_id": "enquiry_info.enquiry_id",
+    "contact_id": "contact_info.0.contact_id",
+}
+
+Orders = Union[pd.DataFrame, Mapping, Iterable[Mapping]]
+
+
+class Ids(NamedTuple):
+    """The ids of one stored order."""
+
+    order_id: int
+    customer_id: int
+    enquiry_id: int
+    contact_id: int
+
+
+DOCUMENTED_IDS = Ids(order_id=23518265, customer_id=191696570, enquiry_id=24284719, contact_id=210006001)
+
+
+class UnknownOrderError(KaptureError, LookupError):
+    """An update names an order_id the store does not hold (and the store rejects unknown orders)."""
+
+    def __init__(self, order_id: int) -> None:
+        self.order_id = order_id
+        super().__init__(f"Order {order_id} not found")
+
+
+def as_id(value: Any) -> int | None:
+    """A positive integer id from an int or a string of digits; None for "", missing or anything else."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value) if value > 0 else None
+    if isinstance(value, float) and value.is_integer() and value > 0:
+        return int(value)
+    if isinstance(value, str) and value.isascii() and value.isdigit() and int(value) > 0:
+        return int(value)
+    return None
+
+
+def order_id_of(body: Any) -> int | None:
+    """The body's ``order_info.order_id`` as an int, or None when missing, empty or not an id."""
+    return as_id(paths.get(body, "order_info.order_id"))
+
+
+class OrderStore:
+    """Orders keyed by order_id, safe to use from many threads.
+
+    Starts with the documented example's order (order_id 23518265 with the ids of the documented
+    success response) unless ``documented=False``. ``unknown_order`` says what an update of an
+    order_id the store does not hold does: ``"reject"`` raises ``UnknownOrderError``, ``"create"``
+    creates it. The published docs are silent on this; rejecting is the sandbox's assumption.
+    """
+
+    def __init__(self, orders: Orders | None = None, *, unknown_order: str = "reject", documented: bool = True) -> None:
+        if unknown_order not in UNKNOWN_ORDER_POLICIES:
+            raise ConfigurationError(f"unknown_order must be one of {UNKNOWN_ORDER_POLICIES}, got {unknown_order!r}")
+        self.unknown_order = unknown_order
+        self._lock = threading.Lock()
+        self._orders: dict[int, dict] = {}
+        self._last = dict(DOCUMENTED_IDS._asdict())
+        if documented:
+            self._put(documented_example(), DOCUMENTED_IDS)
+        if orders is not None:
+            self.load(orders)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._orders)
+
+    def __contains__(self, order_id: object) -> bool:
+        with self._lock:
+            return order_id in self._orders
+
+    def __repr__(self) -> str:
+        return f"<OrderStore orders={len(self)} unknown_order={self.unknown_order!r}>"
+
+    def load(self, orders: Orders) -> list[int]:
+        """Hold more orders (bodies, or a DataFrame with dotted-path columns); returns their order_ids.
+
+        A body or row without an order_id gets a new one; ids given in the body (``customer_info.customer_id``,
+        ``enquiry_info.enquiry_id``, ``contact_info.0.contact_id``) or, in a DataFrame, in the bare columns
+        ``order_id``, ``customer_id``, ``enquiry_id``, ``contact_id`` (as ``frame()`` gives them) are kept, missing
+        ones are new. A known order_id replaces that order's sections and keeps its ids.
+        """
+        seeds = _seeds(orders)
+        with self._lock:
+            loaded = []
+            for body, given in seeds:
+                held = self._orders.get(given["order_id"]) if given["order_id"] is not None else None
+                ids = held["ids"] if held is not None else self._new_ids(given)
+                self._put(body, ids)
+                loaded.append(ids.order_id)
+            return loaded
+
+    def get(self, order_id: int) -> dict:
+        """A copy of one stored order: its ids and its four sections."""
+        with self._lock:
+            held = self._orders.get(order_id)
+            if held is None:
+                raise UnknownOrderError(order_id)
+            return {**held["ids"]._asdict(), **copy.deepcopy({s: held[s] for s in SECTIONS})}
+
+    def update(self, body: Mapping) -> Ids:
+        """Apply an update: given section fields overwrite, custom-field objects merge key by key, contacts merge by index."""
+        order_id = order_id_of(body)
+        if order_id is None:
+            raise ValueError("an update needs order_info.order_id: a positive integer or a string of digits")
+        with self._lock:
+            held = self._orders.get(order_id)
+            if held is None:
+                if self.unknown_order == "reject":
+                    raise UnknownOrderError(order_id)
+                ids = self._new_ids(_given_ids(body))
+                self._put(body, ids)
+                return ids
+            _merge(held, body)
+            held["order_info"]["order_id"] = str(order_id)
+            return held["ids"]
+
+    def add(self, body: Mapping) -> Ids:
+        """Create an order from the body with a new order_id (and new ids wherever the body gives none)."""
+        with self._lock:
+            ids = self._new_ids({**_given_ids(body), "order_id": None})
+            self._put(body, ids)
+            return ids
+
+    def frame(self) -> pd.DataFrame:
+        """One row per order: order_id, customer_id, enquiry_id, contact_id (Int64), then every leaf by dotted path."""
+        with self._lock:
+            rows = [{**held["ids"]._asdict(), **paths.flatten({s: held[s] for s in SECTIONS})} for held in self._orders.values()]
+        columns = list(dict.fromkeys(ID_COLUMNS + [key for row in rows for key in row]))
+        frame = pd.DataFrame(rows, columns=columns)
+        return frame.astype({column: "Int64" for column in ID_COLUMNS})
+
+    def _new_ids(self, given: Mapping[str, int | None]) -> Ids:
+        """Ids for a new order: the given ones, the next of each sequence for the rest (call under the lock)."""
+        chosen = {}
+        for name in ID_COLUMNS:
+            value = given[name]
+            if value is None:
+                value = self._last[name] + 1
+            self._last[name] = max(self._last[name], value)
+            chosen[name] = value
+        return Ids(**chosen)
+
+    def _put(self, body: Mapping, ids: Ids) -> None:
+        """Store the body's sections (missing ones from the template) under these ids (call under the lock)."""
+        if not isinstance(body, Mapping):
+            raise TypeError(f"an order is a body (a dict), got {type(body).__name__}")
+        held: dict[str, Any] = {"ids": ids}
+        for section in SECTIONS:
+            held[section] = copy.deepcopy(body[section]) if section in body else template()[section]
+        if not isinstance(held["order_info"], dict):
+            raise TypeError(f"order {ids.order_id}: order_info must be an object")
+        held["order_info"]["order_id"] = str(ids.order_id)
+        self._orders[ids.order_id] = held
+
+
+def _merge(held: dict, body: Mapping) -> None:
+    for section in ("customer_info", "enquiry_info", "order_info"):
+        given = body.get(section)
+        if isinstance(given, Mapping):
+            _merge_object(held[section], given)
+    contacts = body.get("contact_info")
+    if isinstance(contacts, list):
+        stored = held["contact_info"]
+        for index, contact in enumerate(contacts):
+            if index < len(stored) and isinstance(stored[index], dict) and isinstance(contact, Mapping):
+                stored[index].update(copy.deepcopy(dict(contact)))
+            elif index < len(stored):
+                stored[index] = copy.deepcopy(contact)
+            else:
+                stored.append(copy.deepcopy(contact))
+
+
+def _merge_object(target: dict, given: Mapping) -> None:
+    for key, value in given.items():
+        if key in _MERGED_KEYS and isinstance(value, Mapping) and isinstance(target.get(key), dict):
+            target[key].update(copy.deepcopy(dict(value)))
+        else:
+            target[key] = copy.deepcopy(value)
+
+
+def _given_ids(body: Any) -> dict[str, int | None]:
+    return {name: as_id(paths.get(body, path)) for name, path in _ID_PATHS.items()}
+
+
+def _seeds(orders: Orders) -> list[tuple[Mapping, dict[str, int | None]]]:
+    """Each order's body and the ids it gives."""
+    if isinstance(orders, pd.DataFrame):
+        return [_row_seed(row) for _, row in orders.iterrows()]
+    bodies = [orders] if isinstance(orders, Mapping) else list(orders)
+    for index, body in enumerate(bodies):
+        if not isinstance(body, Mapping):
+            raise TypeError(f"orders[{index}] is a {type(body).__name__}, not a body (a dict)")
+    return [(body, _given_ids(body)) for body in bodies]
+
+
+def _row_seed(row: pd.Series) -> tuple[dict, dict[str, int | None]]:
+    """A copy of the template with each non-missing cell set at its column's path; bare id columns give ids and win."""
+    body = template()
+    bare = {}
+    for column, value in row.items():
+        if pd.api.types.is_scalar(value) and pd.isna(value):
+            continue
+        if isinstance(value, np.generic):
+            value = value.item()
+        if column in _ID_PATHS:
+            bare[column] = as_id(value)
+        else:
+            paths.set(body, column, value)
+    given = _given_ids(body)
+    given.update({name: value for name, value in bare.items() if value is not None})
+    return body, given

@@ -1,0 +1,204 @@
+"""update_orders end to end against the sandbox: order, stop rules, rate limit, progress, journal, faults."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pandas as pd
+import pytest
+
+import kapture_nb as kn
+
+FIRST_ID = 30_000_000
+
+
+def orders(n: int, start: int = FIRST_ID) -> pd.DataFrame:
+    """A DataFrame of flattened bodies: columns are body paths."""
+    return pd.DataFrame(
+        {
+            "order_info.order_id": list(range(start, start + n)),
+            "customer_info.customer_name": [f"Customer {i}" for i in range(n)],
+            "order_info.associate_fields.batch": ["b1"] * n,
+        },
+        index=[f"row-{i}" for i in range(n)],
+    )
+
+
+def test_rows_come_back_in_input_order_with_the_input_index(fresh_sandbox):
+    frame = orders(30)
+    sb = fresh_sandbox(orders=frame, faults=kn.Faults(seed=3, jitter=0.01))
+    with sb.client() as client:
+        results = client.update_orders(frame, concurrency=6, progress=False)
+    assert list(results.columns) == kn.RESULT_COLUMNS
+    assert list(results.index) == list(frame.index)
+    assert results["order_id"].tolist() == frame["order_info.order_id"].tolist()
+    assert results["ok"].all() and (results["attempts"] == 1).all()
+    stored = sb.orders.set_index("order_id")
+    assert (stored.loc[frame["order_info.order_id"], "order_info.associate_fields.batch"] == "b1").all()
+
+
+def test_a_mapping_and_invalid_rows(fresh_sandbox):
+    data = pd.DataFrame({"id": [FIRST_ID, "x-1", FIRST_ID + 1], "who": ["A", "B", None]}, index=[10, 20, 30])
+    sb = fresh_sandbox(orders=orders(2))
+    mapping = kn.FieldMapping({"order_info.order_id": "id", "customer_info.customer_name": "who"})
+    with sb.client() as client:
+        results = client.update_orders(data, mapping, progress=False)
+    assert list(results.index) == [10, 20, 30]
+    assert results["ok"].tolist() == [True, False, False]
+    assert results.loc[20, "error"].startswith("not sent, invalid body: order_info.order_id")
+    assert "customer_info.customer_name: must not be empty" in results.loc[30, "error"]
+    assert len(sb.requests) == 1
+
+
+def test_bodies_from_a_list_or_a_series(sandbox, example):
+    with sandbox.client() as client:
+        from_list = client.update_orders([example, example], progress=False)
+        from_series = client.update_orders(pd.Series([example], index=["only"]), progress=False)
+        assert list(from_list.index) == [0, 1] and from_list["ok"].all()
+        assert list(from_series.index) == ["only"] and from_series["ok"].all()
+        with pytest.raises(kn.BodyTypeError, match="update_order for one"):
+            client.update_orders(example)
+
+
+def test_a_callable_that_fails_marks_its_row_not_sent(fresh_sandbox):
+    sb = fresh_sandbox(orders=orders(2))
+    data = pd.DataFrame({"id": [FIRST_ID, FIRST_ID + 1]})
+    mapping = kn.FieldMapping({
+        "order_info.order_id": "id",
+        "customer_info.customer_name": lambda row: "A" if row["id"] == FIRST_ID else None.upper(),
+    })
+    with sb.client() as client:
+        results = client.update_orders(data, mapping, progress=False)
+    assert results["ok"].tolist() == [True, False]
+    assert results.loc[1, "error"].startswith("not sent, could not map the row: customer_info.customer_name: the mapping callable raised AttributeError")
+
+
+def test_401_stops_the_batch(fresh_sandbox):
+    frame = orders(12)
+    sb = fresh_sandbox(orders=frame)
+    with kn.KaptureClient(base_url=sb.url, username="demo", password="nope") as client:
+        results = client.update_orders(frame, concurrency=1, progress=False)
+    assert results["http_status"].tolist()[:1] == [401]
+    rest = results.iloc[1:]
+    assert not rest["ok"].any() and rest["http_status"].isna().all()
+    assert rest["error"].str.startswith("not sent: the batch stopped after HTTP 401 on row 'row-0'").all()
+    assert len(sb.requests) == 1
+
+
+def test_dry_run_sends_nothing(fresh_sandbox):
+    frame = orders(5)
+    sb = fresh_sandbox(orders=frame)
+    with sb.client() as client:
+        results = client.update_orders(frame, dry_run=True, progress=False)
+    assert results["ok"].all() and (results["status"] == "dry_run").all()
+    assert len(sb.requests) == 0
+
+
+def test_rate_limit_spaces_the_sends(fresh_sandbox):
+    frame = orders(6)
+    sb = fresh_sandbox(orders=frame)
+    with sb.client() as client:
+        client.update_orders(frame, concurrency=4, rate_limit=10, progress=False)
+    times = pd.to_datetime(sb.requests["time"])
+    assert (times.max() - times.min()).total_seconds() >= 0.45  # 6 starts at 10/s span 0.5 s
+
+
+def test_progress_bar(fresh_sandbox, capsys):
+    frame = orders(4)
+    sb = fresh_sandbox(orders=frame)
+    with sb.client() as client:
+        client.update_orders(frame, progress=True)
+    assert "update_orders" in capsys.readouterr().err and "4/4" in capsys.readouterr().err + "4/4"
+
+
+def test_journal_records_every_row_and_a_rerun_skips_what_succeeded(fresh_sandbox, tmp_path):
+    frame = orders(8)
+    frame.loc["row-3", "customer_info.customer_name"] = ""  # invalid: not sent, journaled as failed
+    journal = tmp_path / "runs" / "orders.jsonl"
+    sb = fresh_sandbox(orders=frame)
+    with sb.client() as client:
+        first = client.update_orders(frame, journal=journal, progress=False)
+        assert first["ok"].sum() == 7 and len(sb.requests) == 7
+        lines = kn.read_journal(journal)
+        assert list(lines.columns) == kn.JOURNAL_COLUMNS
+        assert sorted(lines["row"]) == sorted(frame.index)
+        assert lines.set_index("row").loc["row-3", "ok"] == False  # noqa: E712
+        frame.loc["row-3", "customer_info.customer_name"] = "Fixed"
+        frame.loc["row-5", "customer_info.customer_name"] = "Changed"
+        second = client.update_orders(frame, journal=journal, progress=False)
+    assert second["ok"].all()
+    assert second.loc[["row-3", "row-5"], "attempts"].tolist() == [1, 1]
+    assert (second.drop(index=["row-3", "row-5"])["attempts"] == 0).all()
+    assert len(sb.requests) == 9
+    assert "demo" not in journal.read_text()
+
+
+def test_read_journal_tolerates_a_torn_last_line(tmp_path):
+    path = tmp_path / "j.jsonl"
+    path.write_text(json.dumps({"row": "a", "ok": True, "http_status": 200, "time": "2024-01-01T00:00:00+00:00"}) + '\n{"row": "b", "ok')
+    frame = kn.read_journal(path)
+    assert frame["row"].tolist() == ["a"] and frame["ok"].tolist() == [True]
+
+
+KILLED_BATCH = textwrap.dedent(
+    """
+    import sys
+    import pandas as pd
+    import kapture_nb as kn
+    url, journal, first, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    frame = pd.DataFrame({"order_info.order_id": range(first, first + n), "customer_info.customer_name": "K"})
+    with kn.KaptureClient(base_url=url, username="demo", password="demo") as client:
+        client.update_orders(frame, concurrency=2, journal=journal, progress=False)
+    """
+)
+
+
+def test_a_killed_batch_resumes_from_its_journal(fresh_sandbox, tmp_path):
+    n = 60
+    frame = pd.DataFrame({"order_info.order_id": range(FIRST_ID, FIRST_ID + n), "customer_info.customer_name": "K"})
+    sb = fresh_sandbox(orders=frame, latency=0.05)
+    journal = tmp_path / "orders.jsonl"
+    batch = subprocess.Popen([sys.executable, "-c", KILLED_BATCH, sb.url, str(journal), str(FIRST_ID), str(n)])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not journal.exists() or journal.read_text().count("\n") < 15):
+        time.sleep(0.02)
+    os.kill(batch.pid, signal.SIGKILL)
+    batch.wait()
+    done_before = kn.read_journal(journal)
+    succeeded_before = set(done_before.loc[done_before["ok"], "order_id"])
+    assert 15 <= len(succeeded_before) < n
+    sent_before = len(sb.requests)
+    with sb.client() as client:
+        results = client.update_orders(frame, journal=journal, progress=False)
+    assert results["ok"].all()
+    resumed = sb.requests.iloc[sent_before:]
+    assert not set(resumed["order_id"]) & succeeded_before
+    assert set(resumed["order_id"]) | succeeded_before == set(frame["order_info.order_id"])
+    log = sb.requests
+    assert set(log.loc[log["http_status"] == 200, "order_id"]) == set(frame["order_info.order_id"])
+
+
+def test_five_hundred_rows_through_mixed_faults_are_all_accounted_for(fresh_sandbox, tmp_path):
+    n = 500
+    frame = orders(n)
+    faults = kn.Faults(
+        seed=11, latency=0.001, jitter=0.004, retry_after=0,
+        rates={"429": 0.04, "503": 0.04, "500": 0.03, "drop": 0.04, "malformed": 0.03},
+    )
+    sb = fresh_sandbox(orders=frame, faults=faults)
+    with sb.client() as client:
+        results = client.update_orders(frame, concurrency=8, journal=tmp_path / "j.jsonl", progress=False)
+    assert len(results) == n and list(results.index) == list(frame.index)
+    failed = results[~results["ok"]]
+    assert failed["error"].notna().all() and (failed["error"].str.len() > 0).all()
+    assert set(failed["error"].str.extract(r"^(HTTP \d+)")[0].dropna()) <= {"HTTP 500", "HTTP 200", "HTTP 429", "HTTP 503"}
+    assert 0 < len(failed) < n * 0.2
+    log = sb.requests
+    applied = log[(log["http_status"] == 200) & log["fault"].isna()]
+    assert applied["order_id"].is_unique  # none was sent again after it succeeded
+    assert set(applied["order_id"]) == set(results.loc[results["ok"], "order_id"])
+    assert (results.loc[results["ok"], "attempts"] >= 1).all() and results["attempts"].max() > 1
+    assert len(kn.read_journal(tmp_path / "j.jsonl")) == n

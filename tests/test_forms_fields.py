@@ -1,0 +1,362 @@
+"""Each kind of field, driven as a user drives it: typing into widgets, clicking buttons."""
+import json
+
+import pytest
+
+import kapture_nb as kn
+from kapture_nb.forms import SchemaForm
+
+PLAIN = kn.load_schema()
+DECLARED = {"delivery_slot": {"enum": ["am", "pm"]}, "priority": "integer"}
+
+
+def shown(form, path, severity="error"):
+    return [e.message for e in form.fields[path].shown_errors if e.severity == severity]
+
+
+def small(properties, **extra):
+    return {"type": "object", "properties": properties, "additionalProperties": False, **extra}
+
+
+# scalars
+def test_text_field_typing_sets_a_string_and_a_number_loaded_there_is_kept_until_edited(example):
+    example["customer_info"]["phone"] = 9380491257
+    form = SchemaForm(PLAIN, example)
+    phone = form.fields["customer_info.phone"]
+    assert phone.widget.value == "" and form.value["customer_info"]["phone"] == 9380491257
+    assert shown(form, "customer_info.phone") == ["expected a string, got integer 9380491257"]
+    phone.widget.value = "09380491257"
+    assert form.value["customer_info"]["phone"] == "09380491257"
+    assert form.errors.ok and phone.kept_note() == ""
+
+
+def test_boolean_field_is_a_checkbox():
+    form = SchemaForm(PLAIN)
+    update = form.fields["customer_info.update"]
+    update.widget.value = True
+    assert form.value["customer_info"]["update"] is True
+    update.widget.value = False
+    assert form.value["customer_info"]["update"] is False
+
+
+def test_integer_field_parses_digits_and_flags_anything_else():
+    form = SchemaForm(small({"count": {"type": "integer", "minimum": 1}}), {})
+    count = form.fields["count"]
+    count.widget.value = "12"
+    assert form.value == {"count": 12} and form.errors.ok
+    count.widget.value = "12.5"
+    assert form.value == {"count": "12.5"}
+    assert shown(form, "count") == ["expected an integer, got string '12.5'"]
+    count.widget.value = "0"
+    assert shown(form, "count") == ["must be at least 1, got 0"]
+
+
+def test_number_field_keeps_ints_and_floats_apart():
+    form = SchemaForm(small({"amount": {"type": "number"}}), {"amount": 5.0})
+    amount = form.fields["amount"]
+    assert amount.widget.value == "5.0" and type(form.value["amount"]) is float
+    amount.widget.value = "7"
+    assert form.value == {"amount": 7} and type(form.value["amount"]) is int
+    amount.widget.value = "1e-3"
+    assert form.value == {"amount": 0.001}
+    amount.widget.value = "lots"
+    assert shown(form, "amount") == ["expected a number, got string 'lots'"]
+
+
+def test_id_field_keeps_integer_or_string_and_the_switch_changes_it(example):
+    example["order_info"]["order_id"] = 23518265
+    form = SchemaForm(PLAIN, example)
+    order_id = form.fields["order_info.order_id"]
+    assert (order_id.widget.value, order_id.type_widget.value) == ("23518265", "integer")
+    order_id.type_widget.value = "string"
+    assert form.value["order_info"]["order_id"] == "23518265"
+    order_id.widget.value = "42"
+    assert form.value["order_info"]["order_id"] == "42"
+    order_id.type_widget.value = "integer"
+    assert form.value["order_info"]["order_id"] == 42
+    order_id.widget.value = "42x"
+    assert form.value["order_info"]["order_id"] == "42x"
+    assert shown(form, "order_info.order_id") == ["expected an integer or a string of digits, got string '42x'"]
+    order_id.widget.value = "-5"
+    assert form.value["order_info"]["order_id"] == -5
+    assert shown(form, "order_info.order_id") == ["must be at least 1, got -5"]
+
+
+def test_date_fields_are_text_boxes_with_the_expected_shape_as_placeholder(example):
+    form = SchemaForm(PLAIN, example)
+    dob, follow_up = form.fields["contact_info.0.dob"], form.fields["enquiry_info.next_follow_up_date"]
+    assert (dob.widget.placeholder, follow_up.widget.placeholder) == ("yyyy-MM-dd", "yyyy-MM-dd HH:mm:ss")
+    follow_up.widget.value = "2024-05-01 10:00:00"
+    dob.widget.value = "1990-02-01"
+    assert form.errors.ok and form.errors.warnings == []
+    dob.widget.value = "1/2/1990"
+    assert len(shown(form, "contact_info.0.dob", "warning")) == 1 and form.errors.ok
+    dob.widget.value = ""
+    assert form.value["contact_info"][0]["dob"] == "" and form.errors.warnings == []
+
+
+def test_enum_field_is_a_dropdown_and_an_unlisted_loaded_value_is_kept(example):
+    schema = kn.with_associate_fields(order=DECLARED)
+    example["order_info"]["associate_fields"] = {"delivery_slot": "noon"}
+    form = SchemaForm(schema, example)
+    slot = form.fields["order_info.associate_fields.delivery_slot"]
+    assert [label for label, _ in slot.widget.options] == ["am", "pm"] and slot.widget.value is None
+    assert form.value["order_info"]["associate_fields"] == {"delivery_slot": "noon"}
+    assert shown(form, "order_info.associate_fields.delivery_slot") == ["must be one of 'am', 'pm'; got string 'noon'"]
+    slot.widget.value = "pm"
+    assert form.value["order_info"]["associate_fields"] == {"delivery_slot": "pm"} and form.errors.ok
+
+
+def test_json_field_flags_invalid_json_and_keeps_the_last_valid_value():
+    form = SchemaForm(small({"tags": {"type": ["array", "null"], "items": {"type": "string"}}}), {"tags": ["a"]})
+    tags = form.fields["tags"]
+    assert type(tags).__name__ == "JsonField"
+    assert tags.widget.value == '["a"]'
+    tags.widget.value = '["a", "b"'
+    assert form.value == {"tags": ["a"]}
+    assert len(shown(form, "tags")) == 1 and shown(form, "tags")[0].startswith("invalid JSON")
+    assert not form.errors.ok
+    tags.widget.value = '["a", "b"]'
+    assert form.value == {"tags": ["a", "b"]} and form.errors.ok
+
+
+# objects
+def test_an_unknown_key_is_kept_flagged_at_its_object_and_can_be_dropped(example):
+    example["customer_info"]["custmer_name"] = example["customer_info"].pop("customer_name")
+    form = SchemaForm(PLAIN, example)
+    assert form.value == example
+    section = form.fields["customer_info"]
+    assert shown(form, "customer_info") == ["unknown key 'custmer_name' in customer_info; did you mean 'customer_name'?"]
+    assert shown(form, "customer_info.customer_name") == ["customer_name is required"]
+    form.fields["customer_info.customer_name"].widget.value = "ABC"
+    section.drop_button.click()
+    assert "custmer_name" not in form.value["customer_info"] and form.errors.ok
+    assert section.drop_button.disabled
+
+
+def test_a_section_loaded_as_a_non_object_is_kept_until_a_field_in_it_is_edited(example):
+    example["enquiry_info"] = "later"
+    form = SchemaForm(PLAIN, example)
+    assert form.value["enquiry_info"] == "later"
+    assert shown(form, "enquiry_info") == ["expected an object, got string 'later'"]
+    form.fields["enquiry_info.remarks"].widget.value = "now"
+    assert form.value["enquiry_info"] == {"remarks": "now"} and form.errors.ok
+
+
+# arrays
+def test_contacts_are_added_and_removed_with_buttons(example):
+    form = SchemaForm(PLAIN, example)
+    contacts = form.fields["contact_info"]
+    contacts.add_button.click()
+    assert len(form.value["contact_info"]) == 2
+    assert form.value["contact_info"][1] == kn.template()["contact_info"][0]
+    form.fields["contact_info.1.first_name"].widget.value = "Asha"
+    form.fields["contact_info.1.contact_person_phone"].widget.value = "12345"
+    assert form.fields["contact_info.1"].view.titles == ("contact 2",)
+
+    contacts.remove_buttons[0].click()
+    value = form.value["contact_info"]
+    assert len(value) == 1 and value[0]["first_name"] == "Asha"
+    assert form.fields["contact_info.0.first_name"].widget.value == "Asha"
+    assert "contact_info.1" not in form.fields
+    assert form.fields["contact_info.0"].view.titles == ("contact 1",)
+
+    form.fields["contact_info.0.contact_person_phone"].widget.value = ""
+    form.fields["contact_info.0.update"].widget.value = True
+    assert form.value["contact_info"][0]["update"] is True
+    contacts.remove_buttons[0].click()
+    assert form.value["contact_info"] == [] and form.errors.ok
+
+
+def test_errors_in_a_later_contact_follow_it_when_an_earlier_one_is_removed(example):
+    example["contact_info"].append(dict(example["contact_info"][0], dob=5))
+    form = SchemaForm(PLAIN, example)
+    assert shown(form, "contact_info.1.dob") == ["expected a string, got integer 5"]
+    form.fields["contact_info"].remove_buttons[0].click()
+    assert shown(form, "contact_info.0.dob") == ["expected a string, got integer 5"]
+    assert form.fields["contact_info.0"].view.titles == ("contact 1 ⚠ 1",)
+    assert form.root.sections.titles[1] == "contact_info ⚠ 1"
+
+
+def test_min_and_max_items_disable_remove_and_add_at_the_limits(example):
+    schema = kn.load_schema()
+    schema["properties"]["contact_info"].update(minItems=1, maxItems=2)
+    form = SchemaForm(schema, example)
+    contacts = form.fields["contact_info"]
+    assert contacts.remove_buttons[0].disabled and not contacts.add_button.disabled
+    contacts.add_button.click()
+    assert contacts.add_button.disabled
+    assert not any(b.disabled for b in contacts.remove_buttons)
+    contacts.remove_buttons[1].click()
+    assert len(form.value["contact_info"]) == 1 and contacts.remove_buttons[0].disabled
+    form.value = dict(example, contact_info=[])
+    assert form.fields["contact_info"].items == []
+    assert shown(form, "contact_info") == ["needs at least 1 item(s), has 0"]
+
+
+def test_contacts_loaded_as_an_object_are_kept_until_a_contact_is_added(example):
+    example["contact_info"] = example["contact_info"][0]
+    form = SchemaForm(PLAIN, example)
+    assert form.value == example
+    assert shown(form, "contact_info") == ["expected an array, got object"]
+    form.fields["contact_info"].add_button.click()
+    assert form.value["contact_info"] == kn.template()["contact_info"] and form.errors.ok
+
+
+# free-form objects
+def test_free_form_keys_are_added_typed_renamed_and_removed(example):
+    form = SchemaForm(PLAIN, example)
+    free = form.fields["order_info.associate_fields"]
+    free.add_button.click()
+    row = free.rows[0]
+    assert shown(form, "order_info.associate_fields.") == ["empty key: name it or remove the row"]
+    assert not form.errors.ok
+
+    row.key_widget.value = "slot"
+    row.widget.value = "morning"
+    assert form.value["order_info"]["associate_fields"] == {"slot": "morning"} and form.errors.ok
+    assert form.fields["order_info.associate_fields.slot"] is row
+
+    row.key_widget.value = "priority"
+    row.type_widget.value = "number"
+    row.widget.value = "3"
+    assert form.value["order_info"]["associate_fields"] == {"priority": 3}
+    row.widget.value = "high"
+    assert shown(form, "order_info.associate_fields.priority") == ["'high' is not a number"]
+    row.widget.value = "2.5"
+    assert form.value["order_info"]["associate_fields"] == {"priority": 2.5} and form.errors.ok
+
+    row.type_widget.value = "boolean"
+    assert form.value["order_info"]["associate_fields"] == {"priority": True}
+    row.widget.value = False
+    row.type_widget.value = "JSON"
+    row.widget.value = '{"rank": [1, 2], "note": null}'
+    assert form.value["order_info"]["associate_fields"] == {"priority": {"rank": [1, 2], "note": None}}
+    row.type_widget.value = "text"
+    assert form.value["order_info"]["associate_fields"] == {"priority": '{"rank": [1, 2], "note": null}'}
+
+    row.remove_button.click()
+    assert form.value["order_info"]["associate_fields"] == {} and free.rows == []
+
+
+def test_duplicate_free_form_keys_are_flagged_at_both_rows(example):
+    example["order_info"]["associate_fields"] = {"a": 1, "b": 2}
+    form = SchemaForm(PLAIN, example)
+    free = form.fields["order_info.associate_fields"]
+    free.rows[1].key_widget.value = "a"
+    for row in free.rows:
+        row.show_errors  # noqa: B018
+        assert [e.message for e in row.shown_errors] == ["duplicate key 'a': only the first is sent"]
+    assert form.value["order_info"]["associate_fields"] == {"a": 1}
+    assert form.root.sections.titles[3] == "order_info * ⚠ 1"
+    free.rows[1].key_widget.value = "c"
+    assert form.value["order_info"]["associate_fields"] == {"a": 1, "c": 2} and form.errors.ok
+
+
+def test_free_form_values_are_typed_by_what_was_loaded(example):
+    example["order_info"]["associate_fields"] = {"t": "x", "n": 2, "f": 0.5, "b": True, "z": None, "d": {"k": [1]}}
+    form = SchemaForm(PLAIN, example)
+    rows = {row.key: row for row in form.fields["order_info.associate_fields"].rows}
+    assert {k: r.type_widget.value for k, r in rows.items()} == {
+        "t": "text", "n": "number", "f": "number", "b": "boolean", "z": "JSON", "d": "JSON"
+    }
+    assert rows["d"].widget.value == '{"k": [1]}'
+    rows["d"].widget.value = '{"k": [1, 2]}'
+    assert form.value["order_info"]["associate_fields"]["d"] == {"k": [1, 2]}
+
+
+def test_raw_json_view_takes_pasted_json_and_flags_invalid_json_without_losing_the_rows(example):
+    example["customer_info"]["associate_fields"] = {"tier": "gold"}
+    form = SchemaForm(PLAIN, example)
+    free = form.fields["customer_info.associate_fields"]
+    free.raw_button.value = True
+    assert free.raw in free.body.children
+    assert json.loads(free.raw.value) == {"tier": "gold"}
+
+    free.raw.value = '{"tier": "silver", "since": 2019, "tags": ["a"]'
+    assert form.value["customer_info"]["associate_fields"] == {"tier": "gold"}
+    assert shown(form, "customer_info.associate_fields")[0].startswith("invalid JSON in the JSON view")
+    assert not form.errors.ok
+
+    free.raw.value = '{"tier": "silver", "since": 2019, "tags": ["a"]}'
+    assert form.value["customer_info"]["associate_fields"] == {"tier": "silver", "since": 2019, "tags": ["a"]}
+    assert [row.key for row in free.rows] == ["tier", "since", "tags"] and form.errors.ok
+
+    free.rows[0].widget.value = "platinum"
+    assert json.loads(free.raw.value)["tier"] == "platinum"
+    free.raw_button.value = False
+    assert free.raw not in free.body.children
+
+
+def test_declared_associate_fields_get_typed_widgets_and_other_keys_stay_free_rows(example):
+    schema = kn.with_associate_fields(order=DECLARED)
+    example["order_info"]["associate_fields"] = {"priority": 2, "gift_note": "hi"}
+    form = SchemaForm(schema, example)
+    free = form.fields["order_info.associate_fields"]
+    assert form.value == example
+    assert type(form.fields["order_info.associate_fields.priority"]).__name__ == "IntegerField"
+    assert type(form.fields["order_info.associate_fields.delivery_slot"]).__name__ == "EnumField"
+    assert [row.key for row in free.rows] == ["gift_note"]
+    assert not form.fields["order_info.associate_fields.delivery_slot"].present
+
+    form.fields["order_info.associate_fields.delivery_slot"].widget.value = "am"
+    form.fields["order_info.associate_fields.priority"].widget.value = "two"
+    assert form.value["order_info"]["associate_fields"] == {"priority": "two", "gift_note": "hi", "delivery_slot": "am"}
+    assert shown(form, "order_info.associate_fields.priority") == ["expected an integer, got string 'two'"]
+    assert shown(form, "order_info.associate_fields.gift_note", "warning") == ["'gift_note' is not a declared associate field"]
+
+    free.rows[0].key_widget.value = "priority"
+    assert shown(form, "order_info.associate_fields.priority")[-1] == "'priority' is declared: fill in its own field instead"
+
+
+def test_strict_declarations_make_undeclared_rows_errors(example):
+    schema = kn.with_associate_fields(order=DECLARED, strict=True)
+    form = SchemaForm(schema, example)
+    free = form.fields["order_info.associate_fields"]
+    free.add_button.click()
+    free.rows[0].key_widget.value = "delivery_slott"
+    assert shown(form, "order_info.associate_fields.delivery_slott") == [
+        "unknown key 'delivery_slott' in order_info.associate_fields; did you mean 'delivery_slot'?"
+    ]
+    free.rows[0].remove_button.click()
+    assert form.errors.ok
+
+
+def test_a_free_form_object_loaded_as_an_array_is_kept_until_a_key_is_added(example):
+    example["order_info"]["associate_fields"] = [1, 2]
+    form = SchemaForm(PLAIN, example)
+    assert form.value == example
+    assert shown(form, "order_info.associate_fields") == ["expected an object, got array"]
+    free = form.fields["order_info.associate_fields"]
+    free.add_button.click()
+    free.rows[0].key_widget.value = "k"
+    assert form.value["order_info"]["associate_fields"] == {"k": ""} and form.errors.ok
+
+
+def test_an_array_of_strings_gets_a_field_per_item():
+    form = SchemaForm(small({"tags": {"type": "array", "items": {"type": "string"}, "maxItems": 2}}), {"tags": ["a"]})
+    tags = form.fields["tags"]
+    tags.add_button.click()
+    form.fields["tags.1"].widget.value = "b"
+    assert form.value == {"tags": ["a", "b"]} and tags.add_button.disabled
+    assert form.fields["tags.1"].label.value.startswith("<span style='font-family:monospace'>item 2")
+    tags.remove_buttons[0].click()
+    assert form.value == {"tags": ["b"]}
+    assert form.fields["tags.0"].label.value.startswith("<span style='font-family:monospace'>item 1")
+
+
+@pytest.mark.parametrize("value", [float("nan"), {1: "int key"}, {"inner": {2: "int key"}}, b"bytes"], ids=repr)
+def test_values_json_cannot_carry_are_kept_and_reported(example, value):
+    example["order_info"]["associate_fields"] = {"odd": value}
+    form = SchemaForm(PLAIN, example)
+    got = form.value["order_info"]["associate_fields"]["odd"]
+    assert repr(got) == repr(value)
+    assert [e.keyword for e in form.errors.errors] == ["json"]
+    assert form.fields["order_info.associate_fields.odd"].kept_note().startswith("kept as loaded")
+
+
+def test_an_object_with_a_key_json_cannot_carry_is_kept_whole(example):
+    example["order_info"]["associate_fields"] = {1: "int key"}
+    form = SchemaForm(PLAIN, example)
+    assert form.value == example
+    assert [str(e.path) for e in form.errors.errors] == ["order_info.associate_fields.1"]

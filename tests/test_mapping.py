@@ -1,0 +1,224 @@
+import datetime as dt
+import json
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import kapture_nb as kn
+from kapture_nb.mapping import Const
+
+
+@pytest.fixture
+def orders():
+    return pd.DataFrame(
+        {
+            "order": [23518265.0, np.nan, 23518267.0],
+            "name": ["ABC", None, "Ünïcode Ltd"],
+            "phone": ["0987654321", "0123", None],
+            "phone2": ["0999", None, "0888"],
+            "slot": ["morning", "evening", None],
+            "paid_on": pd.to_datetime(["2024-01-02", None, "2024-03-04"]),
+            "created": pd.to_datetime(["2024-01-02 10:11:12", "2024-01-03 00:00:00", None]),
+            "qty": pd.array([1, None, 3], dtype="Int64"),
+            "vip": [True, False, np.nan],
+        },
+        index=["r1", "r2", "r3"],
+    )
+
+
+@pytest.fixture
+def mapping():
+    return kn.FieldMapping(
+        {
+            "order_info.order_id": "order",
+            "customer_info.customer_name": "name",
+            "contact_info.0.contact_person_phone": "phone",
+            "contact_info.1.contact_person_phone": "phone2",
+            "order_info.associate_fields.delivery_slot": "slot",
+            "order_info.invoice_date": "paid_on",
+            "order_info.create_date": "created",
+            "order_info.associate_fields.quantity": "qty",
+            "order_info.associate_fields.vip": "vip",
+            "order_info.remarks": Const("bulk update"),
+            "order_info.associate_fields.source": lambda row: f"crm-{row['name']}",
+        }
+    )
+
+
+def test_columns_constants_and_callables_fill_the_template(orders, mapping):
+    first = mapping.to_bodies(orders)[0]
+    assert first["order_info"]["order_id"] == "23518265"  # a float column made it float; digits come back
+    assert first["customer_info"]["customer_name"] == "ABC"
+    assert first["order_info"]["remarks"] == "bulk update"
+    assert first["order_info"]["associate_fields"] == {
+        "delivery_slot": "morning", "quantity": 1, "vip": True, "source": "crm-ABC",
+    }
+    assert first["order_info"]["update"] is True and first["customer_info"]["country"] == ""
+    assert kn.validate(first).ok
+
+
+def test_leading_zeros_survive_and_array_paths_build_the_array(orders, mapping):
+    bodies = mapping.to_bodies(orders)
+    assert [c["contact_person_phone"] for c in bodies[0]["contact_info"]] == ["0987654321", "0999"]
+    assert set(bodies[0]["contact_info"][1]) == set(kn.template()["contact_info"][0])  # a whole new contact
+    assert len(bodies[1]["contact_info"]) == 1  # row 2 has no second phone: nothing invented
+
+
+def test_dates_follow_the_target(orders, mapping):
+    bodies = mapping.to_bodies(orders)
+    assert bodies[0]["order_info"]["invoice_date"] == "2024-01-02"
+    assert bodies[0]["order_info"]["create_date"] == "2024-01-02 10:11:12"
+    assert bodies[1]["order_info"]["create_date"] == "2024-01-03 00:00:00"
+
+
+@pytest.mark.parametrize("policy, expected", [("omit", ""), ("empty", ""), ("null", None)])
+def test_missing_policy(orders, policy, expected):
+    mapping = kn.FieldMapping({"customer_info.city": "slot", "order_info.associate_fields.slot": "slot"}, missing=policy)
+    third = mapping.to_bodies(orders)[2]
+    assert third["customer_info"]["city"] == expected
+    if policy == "omit":
+        assert "slot" not in third["order_info"]["associate_fields"]
+    else:
+        assert third["order_info"]["associate_fields"]["slot"] == expected
+
+
+def test_bodies_are_plain_json(orders, mapping):
+    for body in mapping.to_bodies(orders):
+        assert json.loads(json.dumps(body, allow_nan=False)) == body
+        _assert_plain(body)
+
+
+def _assert_plain(node):
+    if isinstance(node, dict):
+        for value in node.values():
+            _assert_plain(value)
+    elif isinstance(node, list):
+        for value in node:
+            _assert_plain(value)
+    else:
+        assert type(node) in (str, int, float, bool, type(None)), type(node)
+
+
+def test_decimals_numpy_scalars_and_timestamps_in_object_columns():
+    frame = pd.DataFrame(
+        {"v": pd.Series([Decimal("2.50"), np.int64(7), dt.date(2024, 5, 6), np.bool_(True)], dtype=object)}
+    )
+    mapping = kn.FieldMapping({"order_info.associate_fields.v": "v", "customer_info.remarks": "v"})
+    bodies = mapping.to_bodies(frame)
+    assert [b["order_info"]["associate_fields"]["v"] for b in bodies] == [2.5, 7, "2024-05-06", True]
+    assert [b["customer_info"]["remarks"] for b in bodies] == ["2.5", "7", "2024-05-06", "true"]
+
+
+def test_a_missing_column_is_a_clear_error_with_suggestions(orders):
+    mapping = kn.FieldMapping({"customer_info.customer_name": "nme"})
+    with pytest.raises(kn.MappingError, match=r"lacks; did you mean 'name'"):
+        mapping.to_bodies(orders)
+
+
+def test_an_unknown_path_is_a_clear_error_with_suggestions():
+    with pytest.raises(kn.MappingError, match="did you mean customer_info.customer_name"):
+        kn.FieldMapping({"customer_info.custmer_name": "name"})
+    with pytest.raises(kn.MappingError, match="not a place in the request body"):
+        kn.FieldMapping({"order_infos.order_id": "order"})
+    kn.FieldMapping({"customer_info.additional_fields.anything.nested": "name"})  # free-form: allowed
+
+
+def test_validate_reports_each_row_by_its_index(orders, mapping):
+    problems = mapping.validate(orders)
+    assert list(problems.columns) == ["row", "path", "message", "keyword", "value", "severity"]
+    assert set(problems["row"]) == {"r2"}
+    assert set(problems["path"]) == {"customer_info.customer_name", "order_info.order_id"}
+
+
+def test_a_failing_callable_is_a_per_row_problem_not_a_crash(orders):
+    mapping = kn.FieldMapping({"order_info.order_id": "order", "order_info.associate_fields.x": lambda row: 1 / 0})
+    problems = mapping.validate(orders)
+    mapped = problems[problems["keyword"] == "mapping"]
+    assert list(mapped["row"]) == ["r1", "r2", "r3"]
+    assert mapped["message"].iloc[0] == "the mapping callable raised ZeroDivisionError: division by zero"
+    with pytest.raises(kn.MappingError, match="3 cell"):
+        mapping.to_bodies(orders)
+
+
+def test_strict_associate_fields_catch_a_typo_per_row(orders):
+    schema = kn.with_associate_fields(order={"delivery_slot": "string"}, strict=True)
+    targets = {"order_info.order_id": "order", "customer_info.customer_name": "name"}
+    mapping = kn.FieldMapping({**targets, "order_info.associate_fields.delivery_slott": "slot"}, schema=schema)
+    problems = mapping.validate(orders.iloc[[0]])
+    assert problems[["row", "path", "keyword"]].values.tolist() == [
+        ["r1", "order_info.associate_fields.delivery_slott", "additionalProperties"]
+    ]
+    assert "did you mean 'delivery_slot'" in problems["message"].iloc[0]
+
+
+def test_preview_shows_what_would_be_sent(orders, mapping):
+    preview = mapping.preview(orders, n=2)
+    assert list(preview.index) == ["r1", "r2"]
+    assert preview.loc["r1", "order_info.order_id"] == "23518265"
+    assert preview.loc["r2", "order_info.order_id"] == ""  # missing: the template's value stays
+    assert preview["errors"].tolist() == [0, 2]
+
+
+def test_json_round_trip(tmp_path, orders):
+    mapping = kn.FieldMapping({"order_info.order_id": "order", "order_info.remarks": Const("x"),
+                               ("order_info", "associate_fields", "v2.slot"): "slot"}, missing="null")
+    path = tmp_path / "mapping.json"
+    mapping.to_json(path)
+    again = kn.FieldMapping.from_json(path)
+    assert again.to_bodies(orders) == mapping.to_bodies(orders)
+    assert again.to_bodies(orders)[0]["order_info"]["associate_fields"] == {"v2.slot": "morning"}
+    with pytest.raises(kn.MappingError, match="callable"):
+        kn.FieldMapping({"order_info.remarks": lambda r: "x"}).to_json(tmp_path / "no.json")
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(kn.MappingError, match="not a saved FieldMapping"):
+        kn.FieldMapping.from_json(tmp_path / "bad.json")
+
+
+def test_infer_associate_fields(orders):
+    frame = orders.assign(tier=["gold", "gold", "silver"] * 1, when=["2024-01-01", "2024-02-02", None])
+    frame = pd.concat([frame] * 3)
+    frame["phone"] = [f"0{i:09d}" for i in range(len(frame))]
+    fragment = kn.infer_associate_fields(frame, ["slot", "paid_on", "created", "qty", "vip", "tier", "when", "phone"])
+    props = fragment["properties"]
+    assert props["paid_on"] == {"type": "string", "format": "date"}
+    assert props["created"] == {"type": "string", "format": "date-time"}
+    assert props["qty"] == {"type": "integer"} and props["vip"] == {"type": "boolean"}
+    assert props["tier"] == {"type": "string", "enum": ["gold", "silver"]}
+    assert props["when"] == {"type": "string", "format": "date"}
+    assert props["phone"] == {"type": "string"}
+    renamed = kn.infer_associate_fields(frame, {"slot": "delivery_slot"})
+    assert list(renamed["properties"]) == ["delivery_slot"]
+    with pytest.raises(kn.MappingError, match="'nope'"):
+        kn.infer_associate_fields(frame, ["nope"])
+
+
+# Bad input: every row gives a JSON-serialisable body or a per-row error; nothing crashes.
+AWKWARD = st.one_of(
+    st.none(), st.just(np.nan), st.just(float("inf")), st.just(pd.NA), st.just(pd.NaT),
+    st.integers(-10**15, 10**15), st.integers(-2**62, 2**62).map(np.int64),
+    st.booleans().map(np.bool_), st.booleans(), st.text(max_size=300), st.just(""), st.just("00123"),
+    st.floats(allow_nan=True, allow_infinity=True), st.decimals(allow_nan=False, allow_infinity=False, places=3),
+    st.dates().map(pd.Timestamp), st.text(alphabet="日本語ñé€😀", max_size=5),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(AWKWARD, AWKWARD, AWKWARD), min_size=1, max_size=6), st.sampled_from(["omit", "empty", "null"]))
+def test_awkward_values_never_crash(rows, policy):
+    frame = pd.DataFrame(rows, columns=["a", "b", "c"], dtype=object)
+    mapping = kn.FieldMapping(
+        {"order_info.order_id": "a", "customer_info.customer_name": "b", "contact_info.0.dob": "c",
+         "order_info.associate_fields.a": "a", "order_info.associate_fields.c": "c"},
+        missing=policy,
+    )
+    bodies = mapping.build(frame).bodies
+    problems = mapping.validate(frame)
+    for label, body in zip(frame.index, bodies):
+        try:
+            json.dumps(body, allow_nan=False)
+        except (TypeError, ValueError):
+            assert label in set(problems.loc[problems["severity"] == "error", "row"]), body

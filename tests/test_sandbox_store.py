@@ -1,0 +1,196 @@
+"""OrderStore: the documented order, seeding from bodies and DataFrames, update and add rules, the orders frame."""
+from __future__ import annotations
+
+import copy
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kapture_nb as kn
+from kapture_nb.sandbox.store import DOCUMENTED_IDS, ID_COLUMNS, Ids, OrderStore, UnknownOrderError, documented_example
+
+
+def _body(order_id="", name="Acme", **order_fields) -> dict:
+    body = kn.template()
+    body["customer_info"]["customer_name"] = name
+    body["order_info"]["order_id"] = order_id
+    body["order_info"].update(order_fields)
+    return body
+
+
+def test_starts_with_the_documented_order_and_its_ids():
+    store = OrderStore()
+    assert len(store) == 1 and 23518265 in store
+    order = store.get(23518265)
+    assert Ids(order["order_id"], order["customer_id"], order["enquiry_id"], order["contact_id"]) == DOCUMENTED_IDS
+    assert DOCUMENTED_IDS == Ids(23518265, 191696570, 24284719, 210006001)
+    assert order["customer_info"]["customer_name"] == "ABC"
+    assert order["order_info"]["invoice_no"] == "3141341"
+
+
+def test_frame_has_id_columns_first_then_dotted_leaves():
+    frame = OrderStore().frame()
+    assert list(frame.columns[:4]) == ID_COLUMNS
+    assert all(str(frame[column].dtype) == "Int64" for column in ID_COLUMNS)
+    row = frame.iloc[0]
+    assert row["customer_info.customer_name"] == "ABC"
+    assert row["contact_info.0.contact_person_phone"] == "9380491257"
+    assert row["order_info.remarks"] == "testing 2345"
+    assert row["order_info.order_id"] == "23518265"
+
+
+def test_empty_store_frame_keeps_the_id_columns():
+    frame = OrderStore(documented=False).frame()
+    assert frame.empty
+    assert list(frame.columns) == ID_COLUMNS
+    assert all(str(frame[column].dtype) == "Int64" for column in ID_COLUMNS)
+
+
+def test_update_overwrites_fields_and_merges_custom_fields_key_by_key():
+    store = OrderStore()
+    first = documented_example()
+    first["order_info"]["associate_fields"] = {"delivery_slot": "morning", "gift_wrap": "no"}
+    first["customer_info"]["additional_fields"] = {"tier": "gold"}
+    store.update(first)
+    ids = store.update(
+        {
+            "customer_info": {"customer_name": "ABC Ltd", "additional_fields": {"region": "south"}},
+            "order_info": {"order_id": 23518265, "remarks": "changed", "associate_fields": {"gift_wrap": "yes"}},
+        }
+    )
+    assert ids == DOCUMENTED_IDS
+    order = store.get(23518265)
+    assert order["customer_info"]["customer_name"] == "ABC Ltd"
+    assert order["customer_info"]["city"] == ""  # untouched fields stay
+    assert order["customer_info"]["additional_fields"] == {"tier": "gold", "region": "south"}
+    assert order["order_info"]["remarks"] == "changed"
+    assert order["order_info"]["associate_fields"] == {"delivery_slot": "morning", "gift_wrap": "yes"}
+    assert order["order_info"]["order_id"] == "23518265"
+
+
+def test_update_merges_contacts_by_index_and_appends_new_ones():
+    store = OrderStore()
+    store.update({"order_info": {"order_id": "23518265"}, "contact_info": [{"first_name": "Asha"}, {"first_name": "Ravi"}]})
+    contacts = store.get(23518265)["contact_info"]
+    assert contacts[0]["first_name"] == "Asha" and contacts[0]["contact_person_phone"] == "9380491257"
+    assert contacts[1] == {"first_name": "Ravi"}
+
+
+def test_unknown_order_is_rejected_by_default():
+    store = OrderStore()
+    with pytest.raises(UnknownOrderError, match="Order 999 not found") as caught:
+        store.update(_body(order_id="999"))
+    assert caught.value.order_id == 999
+    assert 999 not in store and isinstance(caught.value, kn.KaptureError)
+
+
+def test_unknown_order_is_created_when_asked():
+    store = OrderStore(unknown_order="create")
+    ids = store.update(_body(order_id="999", name="New"))
+    assert ids.order_id == 999 and 999 in store
+    assert ids.customer_id == DOCUMENTED_IDS.customer_id + 1
+    assert store.get(999)["customer_info"]["customer_name"] == "New"
+
+
+def test_unknown_order_policy_is_checked():
+    with pytest.raises(kn.ConfigurationError, match="unknown_order"):
+        OrderStore(unknown_order="ignore")
+
+
+def test_add_gives_new_ids_in_a_deterministic_sequence():
+    first, second = OrderStore(), OrderStore()
+    ids = [first.add(_body()), first.add(_body(name="Other"))]
+    assert ids == [second.add(_body()), second.add(_body(name="Other"))]
+    assert ids[0] == Ids(23518266, 191696571, 24284720, 210006002)
+    assert ids[1] == Ids(23518267, 191696572, 24284721, 210006003)
+    assert first.get(23518267)["customer_info"]["customer_name"] == "Other"
+    assert first.get(23518266)["order_info"]["order_id"] == "23518266"
+
+
+def test_add_keeps_ids_given_in_the_body():
+    store = OrderStore()
+    body = _body()
+    body["customer_info"]["customer_id"] = "191696570"
+    ids = store.add(body)
+    assert ids.customer_id == 191696570 and ids.enquiry_id == 24284720
+
+
+def test_concurrent_adds_get_distinct_ids():
+    store = OrderStore()
+    found: list[Ids] = []
+    lock = threading.Lock()
+
+    def add_some():
+        for _ in range(50):
+            ids = store.add(_body())
+            with lock:
+                found.append(ids)
+
+    threads = [threading.Thread(target=add_some) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({ids.order_id for ids in found}) == 400 and len(store) == 401
+
+
+def test_load_bodies_with_and_without_order_ids():
+    bodies = [_body(order_id="5001", name="Given"), _body(name="No id"), {"customer_info": {"customer_name": "Bare"}}]
+    store = OrderStore(bodies)
+    assert sorted(store.frame()["order_id"].tolist()) == [5001, 23518265, 23518266, 23518267]
+    assert store.get(5001)["customer_info"]["customer_name"] == "Given"
+    assert store.get(23518267)["order_info"]["remarks"] == ""  # a missing section comes from the template
+
+
+def test_loading_a_known_order_id_replaces_its_body_and_keeps_its_ids():
+    body = documented_example()
+    body["customer_info"]["customer_name"] = "Renamed"
+    store = OrderStore([body])
+    assert len(store) == 1
+    order = store.get(23518265)
+    assert order["customer_info"]["customer_name"] == "Renamed" and order["customer_id"] == 191696570
+
+
+def test_load_dataframe_with_dotted_columns():
+    frame = pd.DataFrame(
+        {
+            "order_info.order_id": ["7001", None],
+            "customer_info.customer_name": ["Row one", "Row two"],
+            "contact_info.0.contact_person_phone": ["900", np.nan],
+            "order_info.associate_fields.delivery_slot": ["morning", "evening"],
+            "order_info.associate_fields.boxes": [np.int64(3), np.int64(4)],
+        }
+    )
+    store = OrderStore(frame, documented=False)
+    first, second = store.get(7001), store.get(23518266)
+    assert first["customer_info"]["customer_name"] == "Row one"
+    assert first["contact_info"][0]["contact_person_phone"] == "900"
+    assert first["order_info"]["associate_fields"] == {"delivery_slot": "morning", "boxes": 3}
+    assert type(first["order_info"]["associate_fields"]["boxes"]) is int
+    assert second["contact_info"][0]["contact_person_phone"] == ""  # a missing cell keeps the template's value
+    assert second["order_info"]["associate_fields"]["delivery_slot"] == "evening"
+    assert first["customer_info"]["city"] == ""  # every documented key is there
+
+
+def test_frame_seeds_an_equal_store():
+    store = OrderStore()
+    store.add(_body(name="Second", remarks="r2", associate_fields={"slot": "a"}))
+    copied = OrderStore(store.frame(), documented=False)
+    pd.testing.assert_frame_equal(copied.frame(), store.frame())
+
+
+def test_get_returns_a_copy():
+    store = OrderStore()
+    order = store.get(23518265)
+    order["customer_info"]["customer_name"] = "changed outside"
+    assert store.get(23518265)["customer_info"]["customer_name"] == "ABC"
+
+
+def test_bodies_are_copied_in_not_referenced():
+    body = _body(order_id="42")
+    store = OrderStore([body])
+    original = copy.deepcopy(store.get(42))
+    body["customer_info"]["customer_name"] = "mutated"
+    assert store.get(42) == original
