@@ -11,7 +11,7 @@ from .frames import RESULT_COLUMNS, response_frame
 from .journal import JOURNAL_COLUMNS, read_journal
 from .mapping import Const, FieldMapping, infer_associate_fields
 from .sandbox import Faults, Sandbox
-from .schema import load_response_schema, load_schema, template, with_associate_fields
+from .schema import documented_example, load_response_schema, load_schema, template, with_associate_fields
 from .validation import FieldError, ValidationReport, Validator, validate
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "Sandbox",
     "ValidationReport",
     "Validator",
+    "documented_example",
     "infer_associate_fields",
     "load_response_schema",
     "load_schema",

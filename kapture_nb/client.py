@@ -99,6 +99,7 @@ class KaptureClient:
         self.session.trust_env = False
         self.session.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
         self.pool_size = 0
+        self._template: requests.PreparedRequest | None = None
         self.ensure_pool(_DEFAULT_POOL)
 
     @classmethod
@@ -169,7 +170,7 @@ class KaptureClient:
             return SendResult(order_id=order_id, dry_run=True)
         start = time.perf_counter()
         try:
-            response = self.session.post(self.url, data=data, timeout=self.timeout, allow_redirects=False)
+            response = self.session.send(self._prepared(data), timeout=self.timeout, allow_redirects=False)
         except requests.RequestException as exc:
             elapsed = (time.perf_counter() - start) * 1000
             log.info("POST %s failed after %.0f ms: %s", self.url, elapsed, _describe_failure(exc, self.timeout))
@@ -183,6 +184,14 @@ class KaptureClient:
         result = SendResult.from_response(response, order_id=order_id, elapsed_ms=elapsed)
         log.debug("POST %s -> %s in %.0f ms, %d attempt(s)", self.url, result.http_status, elapsed, result.attempts)
         return result
+
+    def _prepared(self, data: bytes) -> requests.PreparedRequest:
+        # Headers and auth are prepared once per client; each send only copies them and sets the body.
+        if self._template is None:
+            self._template = self.session.prepare_request(requests.Request("POST", self.url))
+        request = self._template.copy()
+        request.prepare_body(data, None)
+        return request
 
     def update_order(self, body: dict, *, validate: bool = True, dry_run: bool = False) -> pd.DataFrame:
         """Send one body; a one-row DataFrame with kn.RESULT_COLUMNS (failures included, never raised)."""

@@ -206,3 +206,16 @@ def test_pool_grows_for_the_concurrency_in_use(client):
     assert adapter._pool_maxsize == 32 and client.pool_size == 32
     client.ensure_pool(4)
     assert client.pool_size == 32
+
+
+def test_proxy_and_ca_bundle_variables_are_read_once_at_construction(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/company.pem")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    client = kn.KaptureClient("acme", username="u", password="p")
+    assert client.session.proxies.get("https") == "http://proxy.internal:3128"
+    assert client.session.verify == "/etc/ssl/company.pem"
+    assert kn.KaptureClient("acme", username="u", password="p", verify=False).session.verify is False
+    monkeypatch.setenv("NO_PROXY", "acme.kapturecrm.com")
+    assert kn.KaptureClient("acme", username="u", password="p").session.proxies == {}

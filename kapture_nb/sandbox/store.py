@@ -1,7 +1,6 @@
 """The sandbox's orders: the documented example's order, any given ones, and what the API adds or updates."""
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple, Union
@@ -122,7 +121,7 @@ class OrderStore:
             held = self._orders.get(order_id)
             if held is None:
                 raise UnknownOrderError(order_id)
-            return {**held["ids"]._asdict(), **copy.deepcopy({s: held[s] for s in SECTIONS})}
+            return {**held["ids"]._asdict(), **_copy({s: held[s] for s in SECTIONS})}
 
     def update(self, body: Mapping) -> Ids:
         """Apply an update: given section fields overwrite, custom-field objects merge key by key, contacts merge by index."""
@@ -173,7 +172,7 @@ class OrderStore:
             raise TypeError(f"an order is a body (a dict), got {type(body).__name__}")
         held: dict[str, Any] = {"ids": ids}
         for section in SECTIONS:
-            held[section] = copy.deepcopy(body[section]) if section in body else template()[section]
+            held[section] = _copy(body[section]) if section in body else template()[section]
         if not isinstance(held["order_info"], dict):
             raise TypeError(f"order {ids.order_id}: order_info must be an object")
         held["order_info"]["order_id"] = str(ids.order_id)
@@ -190,19 +189,28 @@ def _merge(held: dict, body: Mapping) -> None:
         stored = held["contact_info"]
         for index, contact in enumerate(contacts):
             if index < len(stored) and isinstance(stored[index], dict) and isinstance(contact, Mapping):
-                stored[index].update(copy.deepcopy(dict(contact)))
+                stored[index].update(_copy(dict(contact)))
             elif index < len(stored):
-                stored[index] = copy.deepcopy(contact)
+                stored[index] = _copy(contact)
             else:
-                stored.append(copy.deepcopy(contact))
+                stored.append(_copy(contact))
 
 
 def _merge_object(target: dict, given: Mapping) -> None:
     for key, value in given.items():
         if key in _MERGED_KEYS and isinstance(value, Mapping) and isinstance(target.get(key), dict):
-            target[key].update(copy.deepcopy(dict(value)))
+            target[key].update(_copy(dict(value)))
         else:
-            target[key] = copy.deepcopy(value)
+            target[key] = _copy(value)
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of parsed JSON; scalars are immutable and kept (copy.deepcopy is slow per string)."""
+    if isinstance(value, dict):
+        return {key: _copy(child) for key, child in value.items()}
+    if isinstance(value, list):
+        return [_copy(child) for child in value]
+    return value
 
 
 def _given_ids(body: Any) -> dict[str, int | None]:
