@@ -156,6 +156,38 @@ def _json_problems(value: Any, at: tuple[str, ...]) -> Iterator[FieldError]:
         )
 
 
+class _Sections:
+    """The full error search, section by section: jsonschema only walks the top-level values that fail.
+
+    jsonschema checks every key of a body; when one field is wrong that is most of the
+    time spent. Each top-level property gets its own compiled check, and the root
+    itself is checked with its properties' schemas emptied (type, required, unknown keys).
+    """
+
+    def __init__(self, schema: Mapping, full: jsonschema.Draft7Validator, delegate: Any) -> None:
+        properties = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+        self.full = full
+        self.root = full.evolve(schema={**schema, "properties": {key: {} for key in properties}})
+        self.parts = {
+            key: (compile_check(child, delegate), full.evolve(schema=child))
+            for key, child in properties.items()
+            if isinstance(child, Mapping)
+        }
+
+    def iter_errors(self, body: Any) -> Iterator[tuple[tuple[str, ...], jsonschema.ValidationError]]:
+        if not isinstance(body, dict) or not self.parts:
+            for error in self.full.iter_errors(body):
+                yield (), error
+            return
+        for error in self.root.iter_errors(body):
+            yield (), error
+        for key, value in body.items():
+            part = self.parts.get(key)
+            if part is not None and part[0](value) == INVALID:
+                for error in part[1].iter_errors(value):
+                    yield (key,), error
+
+
 class Validator:
     """A schema compiled once: ``is_valid`` answers fast, ``validate`` reports every error by path."""
 
@@ -163,8 +195,12 @@ class Validator:
         self.schema = dict(schema) if schema is not None else load_schema()
         jsonschema.Draft7Validator.check_schema(self.schema)
         self._full = jsonschema.Draft7Validator(self.schema)
-        self._check = compile_check(self.schema, lambda part: self._full.evolve(schema=part).is_valid)
+        self._check = compile_check(self.schema, self._delegate)
         self._rules = _Rules(self.schema)
+        self._sections = _Sections(self.schema, self._full, self._delegate)
+
+    def _delegate(self, part: Mapping) -> Any:
+        return self._full.evolve(schema=part).is_valid
 
     def __repr__(self) -> str:
         return f"<Validator {self.schema.get('title', 'schema')!r}>"
@@ -186,8 +222,8 @@ class Validator:
         found = list(_json_problems(body, ()))
         unusable = {e.path for e in found}
         seen = set()
-        for error in self._full.iter_errors(body):
-            for field_error in _explain(error):
+        for prefix, error in self._sections.iter_errors(body):
+            for field_error in _explain(error, prefix):
                 if field_error.path in unusable or field_error[:3] in seen:
                     continue
                 seen.add(field_error[:3])
@@ -254,9 +290,9 @@ def _expected(schema: Mapping) -> str:
     return " or ".join(words)
 
 
-def _explain(error: jsonschema.ValidationError) -> Iterator[FieldError]:
-    """Turn one jsonschema error into FieldErrors with a message a person understands."""
-    at = tuple(str(p) for p in error.absolute_path)
+def _explain(error: jsonschema.ValidationError, prefix: tuple[str, ...] = ()) -> Iterator[FieldError]:
+    """Turn one jsonschema error (found under ``prefix``) into FieldErrors with a message a person understands."""
+    at = prefix + tuple(str(p) for p in error.absolute_path)
     keyword, schema, value = error.validator, error.schema, error.instance
     if keyword == "required":
         for key in error.validator_value:
