@@ -7,6 +7,7 @@ from .exceptions import (
     KaptureError,
     MappingError,
 )
+from .forms import SchemaForm, UpdateOrderForm
 from .frames import RESULT_COLUMNS, response_frame
 from .journal import JOURNAL_COLUMNS, read_journal
 from .mapping import Const, FieldMapping, infer_associate_fields
@@ -28,7 +29,9 @@ __all__ = [
     "KaptureError",
     "MappingError",
     "Sandbox",
+    "SchemaForm",
     "ValidationReport",
+    "UpdateOrderForm",
     "Validator",
     "documented_example",
     "infer_associate_fields",

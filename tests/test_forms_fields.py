@@ -126,12 +126,15 @@ def test_an_unknown_key_is_kept_flagged_at_its_object_and_can_be_dropped(example
     form = SchemaForm(PLAIN, example)
     assert form.value == example
     section = form.fields["customer_info"]
+    assert section.extras == {"custmer_name": "ABC"}
     assert shown(form, "customer_info") == ["unknown key 'custmer_name' in customer_info; did you mean 'customer_name'?"]
     assert shown(form, "customer_info.customer_name") == ["customer_name is required"]
     form.fields["customer_info.customer_name"].widget.value = "ABC"
     section.drop_button.click()
     assert "custmer_name" not in form.value["customer_info"] and form.errors.ok
-    assert section.drop_button.disabled
+    assert section.drop_button not in section.body.children
+    form.value = example
+    assert section.drop_button in section.body.children
 
 
 def test_a_section_loaded_as_a_non_object_is_kept_until_a_field_in_it_is_edited(example):
@@ -284,6 +287,11 @@ def test_raw_json_view_takes_pasted_json_and_flags_invalid_json_without_losing_t
 
     free.rows[0].widget.value = "platinum"
     assert json.loads(free.raw.value)["tier"] == "platinum"
+    free.raw.value = '["not", "an", "object"]'
+    assert form.value["customer_info"]["associate_fields"] == ["not", "an", "object"] and free.rows == []
+    assert shown(form, "customer_info.associate_fields") == ["expected an object, got array"]
+    free.raw.value = '{"tier": "gold"}'
+    assert form.value["customer_info"]["associate_fields"] == {"tier": "gold"} and form.errors.ok
     free.raw_button.value = False
     assert free.raw not in free.body.children
 
@@ -353,6 +361,17 @@ def test_values_json_cannot_carry_are_kept_and_reported(example, value):
     assert repr(got) == repr(value)
     assert [e.keyword for e in form.errors.errors] == ["json"]
     assert form.fields["order_info.associate_fields.odd"].kept_note().startswith("kept as loaded")
+
+
+def test_an_error_inside_a_json_value_names_where_in_it(example):
+    example["order_info"]["associate_fields"] = {"gift": {"wrap": True, "note": float("inf")}}
+    form = SchemaForm(PLAIN, example)
+    row = form.fields["order_info.associate_fields.gift"]
+    assert [str(e.path) for e in row.shown_errors] == ["order_info.associate_fields.gift.note"]
+    assert "note: inf is not valid JSON" in row.message_html
+    row.widget.value = '{"wrap": true, "note": "by hand"}'
+    assert form.value["order_info"]["associate_fields"]["gift"] == {"wrap": True, "note": "by hand"}
+    assert form.errors.ok and row.message_html == ""
 
 
 def test_an_object_with_a_key_json_cannot_carry_is_kept_whole(example):

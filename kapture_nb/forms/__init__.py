@@ -1,6 +1,7 @@
 """Forms generated from the request schema, for Jupyter (ipywidgets)."""
 from .arrays import ArrayField
 from .base import NOTHING, Field, FormContext
+from .composite import Composite
 from .free_form import FreeFormField, FreeRow
 from .objects import ObjectField
 from .order_form import UpdateOrderForm
@@ -25,6 +26,7 @@ __all__ = [
     "NOTHING",
     "ArrayField",
     "BooleanField",
+    "Composite",
     "DateField",
     "DateTimeField",
     "EnumField",

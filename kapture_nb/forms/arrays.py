@@ -10,13 +10,11 @@ import ipywidgets as widgets
 
 from ..schema import template
 from .base import NOTHING, Field, FormContext
-from .objects import Composite, caption
+from .composite import Composite, caption
 
 
 class ArrayField(Composite):
     """An array whose items all follow ``items``: each item a field of its own, in a row with its remove button."""
-
-    kind = "array"
 
     def __init__(self, node: Mapping, key: str | None, parent: Field | None, ctx: FormContext) -> None:
         super().__init__(node, key, parent, ctx)

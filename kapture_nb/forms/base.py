@@ -108,20 +108,28 @@ def describe_kept(value: Any) -> str:
     return f"kept as loaded: {shorten(repr(value), 60)} ({kind}); editing the field replaces it"
 
 
-def messages_html(errors: Iterable[FieldError], note: str = "") -> str:
-    """The HTML under a field: its errors in red, warnings in amber, a kept-value note in grey."""
+def messages_html(errors: Iterable[FieldError], note: str = "", indent: str = "0", at: tuple[str, ...] | None = None) -> str:
+    """The HTML under a field: its errors in red, warnings in amber, a kept-value note in grey.
+
+    With ``at`` (a leaf's parts), an error deeper inside the leaf's value names where, relative to it.
+    """
     lines, seen = [], set()
     for error in errors:
-        if (error.severity, error.message) in seen:
+        where = ""
+        if at is not None:
+            parts = error_parts(error)
+            if len(parts) > len(at) and parts[: len(at)] == at:
+                where = f"{paths.join(parts[len(at):])}: "
+        if (error.severity, where, error.message) in seen:
             continue
-        seen.add((error.severity, error.message))
+        seen.add((error.severity, where, error.message))
         color, mark = ("#b00020", "⚠") if error.severity == "error" else ("#a05a00", "ⓘ")
-        lines.append(f"<div style='color:{color}'>{mark} {html.escape(error.message, quote=False)}</div>")
+        lines.append(f"<div style='color:{color}'>{mark} {html.escape(where + error.message, quote=False)}</div>")
     if note:
         lines.append(f"<div style='color:#666'>{html.escape(note, quote=False)}</div>")
     if not lines:
         return ""
-    return "<div style='margin-left:15em;font-size:90%;line-height:1.3'>" + "".join(lines) + "</div>"
+    return f"<div style='margin-left:{indent};font-size:90%;line-height:1.3'>" + "".join(lines) + "</div>"
 
 
 class Field:
@@ -131,8 +139,6 @@ class Field:
     absent), ``_get`` (the current value) and build ``widget``; composite fields also
     ``children`` and route errors to them in ``show_errors``.
     """
-
-    kind = "field"
 
     def __init__(self, node: Mapping, key: str | None, parent: "Field | None", ctx: FormContext) -> None:
         self.node = node
@@ -254,8 +260,12 @@ class Field:
             self._render()
 
     def _edited(self) -> None:
-        """The user changed this field: it and the keys above it are present; revalidate."""
+        """The user changed this field's widgets: what they show replaces any kept value."""
         self._kept = NOTHING
+        self._touched()
+
+    def _touched(self) -> None:
+        """The user gave this field a value: it and the keys above it are present; revalidate."""
         self.present = True
         for above in self.ancestors():
             above._adopt()
@@ -290,8 +300,12 @@ class Field:
         """The HTML shown under the field (errors, warnings, notes); empty when there is nothing to say."""
         return self._html
 
+    def _message_place(self) -> tuple[str, tuple[str, ...] | None]:
+        """How far messages are indented, and the parts deeper errors are named relative to (leaves only)."""
+        return "0", None
+
     def _render(self) -> None:
-        text = messages_html(self.shown_errors, self.kept_note())
+        text = messages_html(self.shown_errors, self.kept_note(), *self._message_place())
         if text == self._html:
             return
         self._html = text

@@ -11,7 +11,7 @@ import ipywidgets as widgets
 
 from ..validation import FieldError
 from .base import NOTHING, Field, FormContext
-from .objects import Composite, caption
+from .composite import Composite, caption
 from .scalars import is_number, parse_number
 
 ROW_TYPES: dict[str, dict] = {
@@ -58,8 +58,6 @@ def convert(value: Any, kind: str) -> Any:
 
 class FreeRow(Field):
     """One undeclared key of a free-form object: its name, its type, its value, a remove button."""
-
-    kind = "free_row"
 
     def __init__(self, node: Mapping, key: str | None, parent: Field | None, ctx: FormContext) -> None:
         super().__init__(node, key, parent, ctx)
@@ -127,6 +125,9 @@ class FreeRow(Field):
     def _attach_message(self, message: widgets.HTML) -> None:
         self._place_inner()
 
+    def _message_place(self) -> tuple[str, tuple[str, ...] | None]:
+        return "0", self.parts
+
     def kept_note(self) -> str:
         return self.inner.kept_note()
 
@@ -140,8 +141,6 @@ class FreeRow(Field):
 
 class FreeFormField(Composite):
     """A free-form object: declared keys (``properties``) as typed fields, any other key as a free row."""
-
-    kind = "free_form"
 
     def __init__(self, node: Mapping, key: str | None, parent: Field | None, ctx: FormContext) -> None:
         super().__init__(node, key, parent, ctx)
@@ -227,7 +226,7 @@ class FreeFormField(Composite):
         try:
             with self.ctx.quiet():
                 self._load(parsed)
-            self._edited()
+            self._touched()
         finally:
             self._from_raw = False
 

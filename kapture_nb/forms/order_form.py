@@ -49,6 +49,9 @@ class UpdateOrderForm(SchemaForm):
         self.preview_button = widgets.Button(description="Preview", icon="eye", layout=look.button)
         self.send_button = widgets.Button(description="Send", icon="paper-plane", button_style="primary", layout=look.button)
         self.reset_button = widgets.Button(description="Reset", icon="undo", layout=look.button)
+        for name, button in (("validate", self.validate_button), ("preview", self.preview_button),
+                             ("send", self.send_button), ("reset", self.reset_button)):
+            button.add_class(f"kapture-{name}")
         self.validate_button.on_click(lambda _button: self.validate())
         self.preview_button.on_click(lambda _button: self.preview())
         self.send_button.on_click(lambda _button: self.send())
@@ -90,8 +93,12 @@ class UpdateOrderForm(SchemaForm):
         self._show(HTML("".join(parts)))
         return text
 
-    def send(self) -> pd.DataFrame:
+    def send(self, content: Any = None, buffers: Any = None) -> pd.DataFrame | None:
         """Send the body with the client; the one-row result DataFrame (an invalid body comes back as a not-sent row)."""
+        if content is not None:
+            # ipywidgets' own Widget.send(content) carries custom messages (focus(), blur()): keep it working
+            super().send(content, buffers)
+            return None
         if self.client is None:
             raise ConfigurationError(
                 "this form has no client to send with: UpdateOrderForm(client=sandbox.client()) "

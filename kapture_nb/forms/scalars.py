@@ -48,12 +48,13 @@ def label_html(title: str, required: bool, present: bool) -> str:
 class LeafField(Field):
     """A field edited in one input widget; a loaded value the widget cannot show is kept until edited."""
 
-    kind = "leaf"
-
     def __init__(self, node: Mapping, key: str | None, parent: Field | None, ctx: FormContext) -> None:
         super().__init__(node, key, parent, ctx)
         self.label: widgets.HTML | None = None
         self.widget = self.make_widget()
+        if not any(part.isdigit() for part in self.parts):
+            # A stable DOM hook for browser tests and user CSS; array items move, so they get none.
+            self.widget.add_class("kapture-field-" + "-".join(self.parts).replace(".", "_"))
         for control in self.controls():
             control.observe(self._user_change, "value")
 
@@ -119,6 +120,9 @@ class LeafField(Field):
             self.label.value = label_html(self.title, self.required, self.present)
             self.label.tooltip = self._tooltip()
 
+    def _message_place(self) -> tuple[str, tuple[str, ...] | None]:
+        return self.ctx.look.label.width, self.parts
+
     def _attach_message(self, message: widgets.HTML) -> None:
         if self._view is not None:
             self._view.children = (*self._view.children, message)
@@ -136,7 +140,6 @@ def json_copy(value: Any) -> Any:
 class StringField(LeafField):
     """A string, in a text box."""
 
-    kind = "string"
     placeholder = ""
 
     def make_widget(self) -> widgets.Widget:
@@ -153,21 +156,18 @@ class StringField(LeafField):
 class DateField(StringField):
     """A date string ``yyyy-MM-dd`` (or ``""``), in a text box."""
 
-    kind = "date"
     placeholder = "yyyy-MM-dd"
 
 
 class DateTimeField(StringField):
     """A date-time string ``yyyy-MM-dd HH:mm:ss`` (or ``""``), in a text box."""
 
-    kind = "date-time"
     placeholder = "yyyy-MM-dd HH:mm:ss"
 
 
 class NumberField(StringField):
     """A number, typed as text: digits give an int, a decimal a float, anything else stays text (and is flagged)."""
 
-    kind = "number"
     integer_only = False
 
     def fits(self, value: Any) -> bool:
@@ -183,14 +183,11 @@ class NumberField(StringField):
 class IntegerField(NumberField):
     """An integer, typed as text."""
 
-    kind = "integer"
     integer_only = True
 
 
 class BooleanField(LeafField):
     """True or false, in a checkbox."""
-
-    kind = "boolean"
 
     def make_widget(self) -> widgets.Widget:
         return widgets.Checkbox(indent=False, layout=self.ctx.look.button, style=self.ctx.look.checkbox)
@@ -205,8 +202,6 @@ class BooleanField(LeafField):
 class EnumField(LeafField):
     """One of the schema's ``enum`` values, in a dropdown."""
 
-    kind = "enum"
-
     def make_widget(self) -> widgets.Widget:
         options = [(v if isinstance(v, str) else json.dumps(v), v) for v in self.node["enum"]]
         return widgets.Dropdown(options=options, value=None, layout=self.ctx.look.input, style=self.ctx.look.dropdown)
@@ -220,8 +215,6 @@ class EnumField(LeafField):
 
 class IntegerOrDigitsField(LeafField):
     """An id given as an integer or a string of digits: a text box, and a switch keeping which of the two it is."""
-
-    kind = "integer_or_digits"
 
     def make_widget(self) -> widgets.Widget:
         look = self.ctx.look
@@ -257,8 +250,6 @@ class IntegerOrDigitsField(LeafField):
 
 class JsonField(LeafField):
     """Any JSON value, typed as JSON text; invalid text is flagged and the last valid value kept."""
-
-    kind = "json"
 
     def __init__(self, node: Mapping, key: str | None, parent: Field | None, ctx: FormContext) -> None:
         self._last: Any = None
