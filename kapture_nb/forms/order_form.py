@@ -57,6 +57,7 @@ class UpdateOrderForm(SchemaForm):
         self.send_button.on_click(lambda _button: self.send())
         self.reset_button.on_click(lambda _button: self.reset())
         self.output = widgets.Output(layout=look.column)
+        self.output.add_class("kapture-output")
         toolbar = widgets.HBox(
             [self.validate_button, self.preview_button, self.send_button, self.reset_button], layout=look.row
         )

@@ -40,6 +40,7 @@ class SchemaForm(widgets.VBox):
 
     def __init__(self, schema: Mapping, value: Any = None, *, registry: Registry | None = None) -> None:
         super().__init__()
+        self.add_class("kapture-form")
         self.schema = copy.deepcopy(dict(schema))
         self.validator = Validator(self.schema)
         self.errors = ValidationReport()
