@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo bench clean
+.PHONY: test demo bench notebooks clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	for script in bench/*.py; do $(PY) $$script || exit 1; done
+
+# Re-execute the notebooks in place, from notebooks/, and keep their outputs: nbval (in `make test`)
+# compares the cells marked NBVAL_CHECK_OUTPUT with these. Run it after changing what a notebook shows.
+NOTEBOOKS ?= $(wildcard notebooks/*.ipynb)
+notebooks: $(STAMP)
+	$(PY) -c "import sys, nbformat, nbclient; [nbformat.write(nbclient.execute(nbformat.read(p, as_version=4), cwd='notebooks', kernel_name='python3', timeout=300, record_timing=False), p) or print('executed', p) for p in sys.argv[1:]]" $(NOTEBOOKS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -5,7 +5,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +65,7 @@ def send_many(
     dry_run: bool = False,
     rate_limit: float | None = None,
     validate: bool = True,
+    schema: Mapping | None = None,
 ) -> pd.DataFrame:
     """Send every body (in parallel, in input order), one result row each, index aligned with ``index``."""
     if concurrency < 1:
@@ -91,7 +92,7 @@ def send_many(
             return SendResult(order_id=_order_id(body), error=f"not sent: {stop.reason}").row()
         if not dry_run:
             limiter.wait()
-        row = client.send(body, validate=validate, dry_run=dry_run).row()
+        row = client.send(body, validate=validate, dry_run=dry_run, schema=schema).row()
         if row["http_status"] == 401:
             stop.set(f"the batch stopped after HTTP 401 on row {label!r} ({row['message'] or 'unauthorized'}); check the credentials")
         if book is not None and not dry_run:

@@ -152,13 +152,13 @@ class KaptureClient:
 
         return f"<code>{html.escape(repr(self))}</code>"
 
-    def send(self, body: Any, *, validate: bool = True, dry_run: bool = False) -> SendResult:
-        """Validate and send one body; failures of any kind come back in the result, never raised."""
+    def send(self, body: Any, *, validate: bool = True, dry_run: bool = False, schema: Mapping | None = None) -> SendResult:
+        """Validate (against ``schema``, else the client's) and send one body; failures come back in the result."""
         if not isinstance(body, dict):
             raise BodyTypeError(f"a body is a dict (a JSON object), got {type(body).__name__}")
         order_id = _order_id(body)
         if validate:
-            report = self._validator.validate(body)
+            report = (self._validator if schema is None else validator_for(schema)).validate(body)
             if not report.ok:
                 problems = "; ".join(f"{e.path or '(body)'}: {e.message}" for e in report.errors)
                 return SendResult(order_id=order_id, error=f"not sent, invalid body: {problems}")
@@ -212,14 +212,15 @@ class KaptureClient:
         """Send many bodies (a list, a Series of dicts, or a DataFrame through ``mapping``); one row each, in input order.
 
         A DataFrame without a mapping is read as flattened bodies: its columns are
-        body paths. Rows already recorded as succeeded in ``journal`` with the same
+        body paths. Rows are validated against the mapping's schema when it has one
+        (so its declared associate fields count), else the client's. Rows already recorded as succeeded in ``journal`` with the same
         body are not sent again (their row comes back with ``attempts`` 0). A 401
         stops the batch: the rest is marked as not sent.
         """
-        bodies, index, problems = _bodies_of(data, mapping, self.schema)
+        bodies, index, problems, schema = _bodies_of(data, mapping, self.schema)
         return send_many(
             self, bodies, index, problems=problems, concurrency=concurrency, journal=journal,
-            progress=progress, dry_run=dry_run, rate_limit=rate_limit, validate=validate,
+            progress=progress, dry_run=dry_run, rate_limit=rate_limit, validate=validate, schema=schema,
         )
 
     def to_curl(self, body: dict, reveal: bool = False) -> str:
@@ -237,13 +238,15 @@ class KaptureClient:
         )
 
 
-def _bodies_of(data: Any, mapping: Any, schema: Mapping | None) -> tuple[list, pd.Index, dict[int, str]]:
-    """Bodies, their index and the per-position mapping problems, from whatever update_orders was given."""
+def _bodies_of(data: Any, mapping: Any, schema: Mapping | None) -> tuple[list, pd.Index, dict[int, str], Mapping | None]:
+    """Bodies, their index, the per-position mapping problems and the schema to check them against."""
     if isinstance(data, pd.DataFrame):
         if mapping is None:
             mapping = FieldMapping({column: column for column in data.columns}, schema=schema)
         elif not isinstance(mapping, FieldMapping):
             mapping = FieldMapping(mapping, schema=schema)
+        if mapping.schema is not None:
+            schema = mapping.schema
         mapped = mapping.build(data)
         positions = {label: i for i, label in enumerate(data.index)} if data.index.is_unique else None
         problems: dict[int, str] = {}
@@ -251,15 +254,15 @@ def _bodies_of(data: Any, mapping: Any, schema: Mapping | None) -> tuple[list, p
             if positions is None:
                 raise KaptureError("the DataFrame's index has duplicate labels; reset_index() first")
             problems.setdefault(positions[problem.row], f"{problem.path}: {problem.message}")
-        return mapped.bodies, data.index, problems
+        return mapped.bodies, data.index, problems, schema
     if mapping is not None:
         raise KaptureError("a mapping maps a DataFrame; give bodies (dicts) without one")
     if isinstance(data, pd.Series):
-        return list(data), data.index, {}
+        return list(data), data.index, {}, schema
     if isinstance(data, dict):
         raise BodyTypeError("update_orders takes many bodies (a list or a DataFrame); use update_order for one")
     bodies = list(data)
-    return bodies, pd.RangeIndex(len(bodies)), {}
+    return bodies, pd.RangeIndex(len(bodies)), {}, schema
 
 
 def _order_id(body: dict) -> Any:

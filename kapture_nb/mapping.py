@@ -150,8 +150,9 @@ class FieldMapping:
     ) -> None:
         if missing not in MISSING_POLICIES:
             raise MappingError(f"missing must be one of {sorted(MISSING_POLICIES)}, got {missing!r}")
-        self.schema = schema if schema is not None else load_schema()
-        self.template = json.loads(json.dumps(template if template is not None else make_template(self.schema)))
+        self.schema = schema  # None: the request schema
+        self._shape = schema if schema is not None else load_schema()
+        self.template = json.loads(json.dumps(template if template is not None else make_template(self._shape)))
         self.missing = missing
         self.targets: dict[paths.Path, Any] = dict(targets)
         self._targets = [self._target(path, source) for path, source in self.targets.items()]
@@ -159,9 +160,9 @@ class FieldMapping:
 
     def _target(self, path: paths.Path, source: Any) -> _Target:
         parts = paths.parse(path)
-        node, _free = node_at(self.schema, parts)
+        node, _free = node_at(self._shape, parts)
         if node is None:
-            known = leaf_paths(self.schema)
+            known = leaf_paths(self._shape)
             close = difflib.get_close_matches(paths.join(parts) if isinstance(path, str) else ".".join(parts), known, n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise MappingError(

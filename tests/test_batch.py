@@ -202,3 +202,30 @@ def test_five_hundred_rows_through_mixed_faults_are_all_accounted_for(fresh_sand
     assert set(applied["order_id"]) == set(results.loc[results["ok"], "order_id"])
     assert (results.loc[results["ok"], "attempts"] >= 1).all() and results["attempts"].max() > 1
     assert len(kn.read_journal(tmp_path / "j.jsonl")) == n
+
+
+def test_rows_are_checked_against_the_mappings_schema(fresh_sandbox):
+    sb = fresh_sandbox(orders=orders(2))
+    strict = kn.with_associate_fields(order={"gift_wrap": "boolean"}, strict=True)
+    data = pd.DataFrame({"id": [FIRST_ID, FIRST_ID + 1], "gift": [True, False]})
+    mapping = kn.FieldMapping(
+        {"order_info.order_id": "id", "customer_info.customer_name": kn.Const("A"),
+         "order_info.associate_fields.gift_wrp": "gift"},
+        schema=strict,
+    )
+    with sb.client() as client:  # the client's own schema knows nothing of gift_wrap
+        results = client.update_orders(data, mapping, progress=False)
+    assert not results["ok"].any() and len(sb.requests) == 0
+    assert "did you mean 'gift_wrap'" in results.loc[0, "error"]
+
+
+def test_read_journal_keeps_ids_whole_when_some_rows_were_not_sent(fresh_sandbox, tmp_path):
+    frame = orders(3)
+    frame.loc["row-1", "customer_info.customer_name"] = ""
+    sb = fresh_sandbox(orders=frame)
+    with sb.client() as client:
+        client.update_orders(frame, journal=tmp_path / "j.jsonl", progress=False)
+    journal = kn.read_journal(tmp_path / "j.jsonl").set_index("row")
+    assert journal.loc["row-0", "order_id"] == FIRST_ID and journal.loc["row-0", "http_status"] == 200
+    assert pd.isna(journal.loc["row-1", "http_status"]) and journal.loc["row-1", "order_id"] == FIRST_ID + 1
+    assert str(journal["order_id"].dtype) == "Int64"
