@@ -155,7 +155,7 @@ class SandboxApp:
             logger.exception("sandbox failed on %s %s", request.method, request.path)
             response = _failed(500, "Internal Server Error (sandbox bug; see the log)")
         if response is None:
-            response = Response(status=500)  # the connection is closed: werkzeug cannot send this
+            response = Response(status=500)  # the connection is dropped: the server cannot send this
         else:
             entry["http_status"] = response.status_code
         entry["elapsed_ms"] = (time.perf_counter() - started) * 1000

@@ -16,6 +16,8 @@ from ..exceptions import ConfigurationError
 logger = logging.getLogger(__name__)
 
 KINDS = ("500", "503", "429", "drop", "malformed", "html", "slow")
+# Where WSGI servers put the client's socket: the sandbox's own server (sandbox/http.py), then werkzeug's.
+SOCKET_KEYS = ("kapture.socket", "werkzeug.socket")
 Schedule = Union[Mapping[int, Optional[str]], Sequence[Optional[str]]]
 
 _BAD_GATEWAY_PAGE = (
@@ -59,8 +61,9 @@ class Faults:
     seconds plus a uniform random ``0..jitter`` seconds.
 
     Kinds: "500", "503" (JSON failed bodies); "429" (with ``Retry-After: retry_after``); "drop"
-    (the connection is closed before any response; needs werkzeug's server, which puts the socket
-    in ``environ["werkzeug.socket"]``; under another WSGI server it falls back to a 500); "malformed"
+    (the connection is closed before any response; needs the client's socket in the environ: the
+    sandbox's own server gives it as ``environ["kapture.socket"]``, werkzeug's as
+    ``environ["werkzeug.socket"]``; under another WSGI server it falls back to a 500); "malformed"
     (200 with a truncated JSON body); "html" (a proxy's 502 HTML page); "slow" (waits
     ``slow_seconds`` more, then answers normally: pair it with a client timeout below that).
 
@@ -131,9 +134,11 @@ class Faults:
         return _RESPONSES[kind](self, environ)
 
     def _drop(self, environ: Mapping[str, Any]) -> Response | None:
-        connection = environ.get("werkzeug.socket")
+        connection = next((environ[key] for key in SOCKET_KEYS if environ.get(key) is not None), None)
         if connection is None:
-            logger.warning("fault 'drop' needs werkzeug's server (environ['werkzeug.socket']); answering 500 instead")
+            logger.warning(
+                "fault 'drop' needs the client's socket (environ[%s]); answering 500 instead", " or ".join(map(repr, SOCKET_KEYS))
+            )
             return _failed(500, "Internal Server Error (sandbox fault: drop, sent as 500 under this server)")
         try:
             connection.shutdown(socket.SHUT_RDWR)

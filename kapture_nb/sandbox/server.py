@@ -3,18 +3,17 @@ from __future__ import annotations
 
 import html
 import logging
-import socket
 import threading
 from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from ..exceptions import KaptureError
 from .app import ENDPOINT, SandboxApp
 from .faults import Faults
+from .http import WSGIServer
 from .store import Orders
 
 if TYPE_CHECKING:
@@ -22,21 +21,16 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_POLL_SECONDS = 0.1  # how soon the serving loop notices stop(); werkzeug's default is 0.5
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """werkzeug's handler without its per-request lines on stderr (the app keeps a request log instead)."""
-
-    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002 - werkzeug's signature
-        getattr(logger, "debug" if type == "info" else type)(message, *args)
+_POLL_SECONDS = 0.1  # how soon the serving loop notices stop()
+_STOP_WAIT_SECONDS = 0.5  # how long stop() waits for connection threads to end (a slow request is not waited for)
 
 
 class Sandbox:
     """A local Kapture-compatible server for notebooks, demos and tests; ``with Sandbox() as sb: sb.client()...``.
 
     Serves a ``SandboxApp`` (see it for the documented behaviour and the sandbox's assumptions) with
-    werkzeug's threaded server on a daemon thread. ``port=0`` picks a free port.
+    a threaded HTTP/1.1 server that keeps connections alive (``sandbox/http.py``) on a daemon
+    thread. ``port=0`` picks a free port. The app is plain WSGI: any WSGI server can serve it too.
     """
 
     def __init__(
@@ -67,7 +61,7 @@ class Sandbox:
         self._token = token
         self.host = host
         self.port = port
-        self._server: BaseWSGIServer | None = None
+        self._server: WSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -99,17 +93,12 @@ class Sandbox:
         with self._lock:
             if self._server is not None:
                 return self
-            # Bind here rather than in werkzeug, which prints and calls sys.exit() when the port is taken.
-            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
             try:
-                listener = socket.create_server((self.host, self.port), family=family)
+                server = WSGIServer(self.host, self.port, self.app)
             except OSError as exc:
                 raise KaptureError(f"the sandbox cannot listen on {self.host}:{self.port}: {exc.strerror or exc}") from None
-            with listener:
-                server = make_server(
-                    self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler, fd=listener.fileno()
-                )
-            self.port = server.port
+            server.name = f"kapture-sandbox:{server.server_port}"
+            self.port = server.server_port
             thread = threading.Thread(
                 target=server.serve_forever,
                 kwargs={"poll_interval": _POLL_SECONDS},
@@ -122,7 +111,7 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
-        """Stop serving and close the socket; safe to call more than once."""
+        """Stop serving, close the listening socket and every open connection; safe to call more than once."""
         with self._lock:
             server, thread = self._server, self._thread
             self._server = self._thread = None
@@ -130,6 +119,7 @@ class Sandbox:
             return
         server.shutdown()
         thread.join()
+        server.close(timeout=_STOP_WAIT_SECONDS)  # idle keep-alive connections too
         logger.info("sandbox at %s stopped", self.url)
 
     def serve_forever(self) -> None:
