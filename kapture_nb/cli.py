@@ -54,8 +54,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import DEMO_COLUMNS, run_demo
 
     run = run_demo()
-    with pd.option_context("display.width", 200, "display.max_colwidth", 70):
-        _write(run.results[DEMO_COLUMNS].to_string(index=False))
+    table = run.results[DEMO_COLUMNS].copy()
+    long = table["error"].str.len() > 60
+    table.loc[long, "error"] = table.loc[long, "error"].str.slice(0, 59) + "…"
+    _write(table.to_string(index=False))
     slot = run.stored_order.get("order_info.associate_fields.delivery_slot")
     _write()
     _write(f"sandbox order 23518265 now has delivery_slot={slot!r}, remarks={run.stored_order['order_info.remarks']!r}")
