@@ -229,3 +229,20 @@ def test_read_journal_keeps_ids_whole_when_some_rows_were_not_sent(fresh_sandbox
     assert journal.loc["row-0", "order_id"] == FIRST_ID and journal.loc["row-0", "http_status"] == 200
     assert pd.isna(journal.loc["row-1", "http_status"]) and journal.loc["row-1", "order_id"] == FIRST_ID + 1
     assert str(journal["order_id"].dtype) == "Int64"
+
+
+def test_interrupting_the_kernel_returns_what_was_done(fresh_sandbox):
+    import _thread
+    import threading
+
+    frame = orders(40)
+    sb = fresh_sandbox(orders=frame, latency=0.05)
+    timer = threading.Timer(0.4, _thread.interrupt_main)  # what the Jupyter stop button does
+    with sb.client() as client:
+        timer.start()
+        results = client.update_orders(frame, concurrency=2, progress=False)
+    timer.join()
+    done, skipped = results[results["ok"]], results[~results["ok"]]
+    assert len(done) >= 2 and len(skipped) >= 10 and list(results.index) == list(frame.index)
+    assert (skipped["error"] == "not sent: the batch was interrupted").all()
+    assert len(sb.requests) == len(done)
