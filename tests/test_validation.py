@@ -208,7 +208,7 @@ def _check_agreement(body):
     assert fast == (errors == []), errors
     for error in errors:
         if error.keyword == "required":
-            parent, key = paths.parse(error.path)[:-1], paths.parse(error.path)[-1]
+            parent = paths.parse(error.path)[:-1]
             assert paths.exists(body, parent) and not paths.exists(body, error.path)
         else:
             assert paths.exists(body, error.path) or error.path == "", error
