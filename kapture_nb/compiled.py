@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from itertools import repeat
 from typing import Any
 
+from .jsonvalues import is_clean, json_equal
+
 VALID, WARN, INVALID = 0, 1, 2
 DATE_SHAPES = {
     "date": re.compile(r"\d{4}-\d{2}-\d{2}\Z"),
@@ -40,19 +42,6 @@ _TYPE_TESTS = {
 }
 
 
-def is_clean(value: Any) -> bool:
-    """Whether JSON carries the value as it is: str keys, no NaN or infinity, no foreign objects."""
-    if isinstance(value, (str, bool, int)) or value is None:
-        return True
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and is_clean(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(is_clean(v) for v in value)
-    return False
-
-
 def _integer(value: Any) -> bool:
     if isinstance(value, bool):
         return False
@@ -71,19 +60,6 @@ def _number(value: Any) -> bool:
 
 def _rest_clean(value: dict, declared: frozenset) -> bool:
     return all(isinstance(k, str) and (k in declared or is_clean(v)) for k, v in value.items())
-
-
-def json_equal(a: Any, b: Any) -> bool:
-    """Equality as JSON Schema sees it: true is not 1, 1.0 is 1, containers compare item by item."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
-    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
-        return False
-    return a == b
 
 
 def _in(value: Any, options: tuple) -> bool:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import paths
 from .exceptions import MappingError
+from .jsonvalues import json_copy
 from .schema import leaf_paths, load_schema, node_at, template as make_template
 from .validation import ERROR_COLUMNS, validator_for
 
@@ -270,7 +271,7 @@ class FieldMapping:
     def _item_templates(self) -> Callable[[tuple[str, ...]], Any]:
         def new_item(list_parts: tuple[str, ...]) -> Any:
             first = paths.get(self.template, list_parts + ("0",))
-            return json.loads(json.dumps(first)) if isinstance(first, (dict, list)) else {}
+            return json_copy(first) if isinstance(first, (dict, list)) else {}
         return new_item
 
     def to_bodies(self, df: pd.DataFrame) -> list[dict]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..compiled import is_clean
+from ..jsonvalues import is_clean, json_copy
 from ..validation import FieldError
 from .base import NOTHING, Field, FormContext
 
@@ -126,15 +126,6 @@ class LeafField(Field):
     def _attach_message(self, message: widgets.HTML) -> None:
         if self._view is not None:
             self._view.children = (*self._view.children, message)
-
-
-def json_copy(value: Any) -> Any:
-    """A deep copy of a JSON-like value (dicts and lists copied, everything else shared)."""
-    if isinstance(value, dict):
-        return {k: json_copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [json_copy(v) for v in value]
-    return value
 
 
 class StringField(LeafField):

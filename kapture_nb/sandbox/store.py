@@ -10,6 +10,7 @@ import pandas as pd
 
 from .. import paths
 from ..exceptions import ConfigurationError, KaptureError
+from ..jsonvalues import json_copy
 from ..schema import documented_example, template
 
 SECTIONS = ("customer_info", "contact_info", "enquiry_info", "order_info")
@@ -121,7 +122,7 @@ class OrderStore:
             held = self._orders.get(order_id)
             if held is None:
                 raise UnknownOrderError(order_id)
-            return {**held["ids"]._asdict(), **_copy({s: held[s] for s in SECTIONS})}
+            return {**held["ids"]._asdict(), **json_copy({s: held[s] for s in SECTIONS})}
 
     def update(self, body: Mapping) -> Ids:
         """Apply an update: given section fields overwrite, custom-field objects merge key by key, contacts merge by index."""
@@ -172,7 +173,7 @@ class OrderStore:
             raise TypeError(f"an order is a body (a dict), got {type(body).__name__}")
         held: dict[str, Any] = {"ids": ids}
         for section in SECTIONS:
-            held[section] = _copy(body[section]) if section in body else template()[section]
+            held[section] = json_copy(body[section]) if section in body else template()[section]
         if not isinstance(held["order_info"], dict):
             raise TypeError(f"order {ids.order_id}: order_info must be an object")
         held["order_info"]["order_id"] = str(ids.order_id)
@@ -189,28 +190,19 @@ def _merge(held: dict, body: Mapping) -> None:
         stored = held["contact_info"]
         for index, contact in enumerate(contacts):
             if index < len(stored) and isinstance(stored[index], dict) and isinstance(contact, Mapping):
-                stored[index].update(_copy(dict(contact)))
+                stored[index].update(json_copy(dict(contact)))
             elif index < len(stored):
-                stored[index] = _copy(contact)
+                stored[index] = json_copy(contact)
             else:
-                stored.append(_copy(contact))
+                stored.append(json_copy(contact))
 
 
 def _merge_object(target: dict, given: Mapping) -> None:
     for key, value in given.items():
         if key in _MERGED_KEYS and isinstance(value, Mapping) and isinstance(target.get(key), dict):
-            target[key].update(_copy(dict(value)))
+            target[key].update(json_copy(dict(value)))
         else:
-            target[key] = _copy(value)
-
-
-def _copy(value: Any) -> Any:
-    """A deep copy of parsed JSON; scalars are immutable and kept (copy.deepcopy is slow per string)."""
-    if isinstance(value, dict):
-        return {key: _copy(child) for key, child in value.items()}
-    if isinstance(value, list):
-        return [_copy(child) for child in value]
-    return value
+            target[key] = json_copy(value)
 
 
 def _given_ids(body: Any) -> dict[str, int | None]:

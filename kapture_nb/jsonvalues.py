@@ -1,0 +1,40 @@
+"""Plain JSON values: whether JSON carries a value as it is, JSON Schema's equality, and fast copies."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def is_clean(value: Any) -> bool:
+    """Whether JSON carries the value as it is: str keys, no NaN or infinity, no foreign objects."""
+    if isinstance(value, (str, bool, int)) or value is None:
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and is_clean(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(is_clean(v) for v in value)
+    return False
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """Equality as JSON Schema sees it: true is not 1, 1.0 is 1, containers compare item by item."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
+        return False
+    return a == b
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of parsed JSON: dicts and lists copied, scalars shared (copy.deepcopy is slow per string)."""
+    if isinstance(value, dict):
+        return {key: json_copy(child) for key, child in value.items()}
+    if isinstance(value, list):
+        return [json_copy(child) for child in value]
+    return value
