@@ -176,6 +176,20 @@ def test_latency_is_added_to_every_request(serve):
     assert sb.requests["elapsed_ms"].iloc[0] >= 250
 
 
+def test_the_sandboxs_own_work_is_part_of_the_latency_not_added_to_it(serve, monkeypatch):
+    sb = serve(None, latency=0.4)
+    update = sb.app.store.update
+
+    def slow_update(body: dict):
+        time.sleep(0.3)
+        return update(body)
+
+    monkeypatch.setattr(sb.app.store, "update", slow_update)
+    assert _post(sb).status_code == 200
+    # Due 400 ms after arrival: the 300 ms of work happen inside that wait, not before it.
+    assert 400 <= sb.requests["elapsed_ms"].iloc[0] < 650
+
+
 def test_same_seed_gives_the_same_faults_over_sockets(serve):
     faults = []
     for _ in range(2):

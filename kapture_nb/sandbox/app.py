@@ -89,8 +89,10 @@ class SandboxApp:
     order_id is a 404 ``{"status": "failed", "message": "Order <id> not found"}`` (or creates the
     order with ``unknown_order="create"``); a body without order_id (or with "") adds an order and
     gets "Order Added successfully !", ``action_event`` "ORDER_CREATION" and an ``order_id`` in
-    "Order". With a ``token``, only ``Basic <token>`` is accepted. ``latency`` seconds are added to
-    every request to the endpoint, on top of the faults' own latency. ``faults`` act first, before
+    "Order". With a ``token``, only ``Basic <token>`` is accepted. Every answer from the endpoint
+    leaves ``latency`` seconds (plus the faults' own delay) after the request arrived: the answer is
+    worked out at once and held until then, so the sandbox's own work is part of the latency, not
+    added to it, and the latency a benchmark sets is the one clients see. ``faults`` act first, before
     auth and before the body is checked, as a proxy's or an overloaded server's would; other paths
     (404) and methods (405) are never faulted.
     """
@@ -117,7 +119,7 @@ class SandboxApp:
         self._log: list[dict] = []
         self._log_lock = threading.Lock()
         self._routes = Map([Rule(ENDPOINT, endpoint="add_update", methods=["POST"])])
-        self._views: dict[str, Callable[[Request, dict], Response | None]] = {"add_update": self._add_update}
+        self._views: dict[str, Callable[[Request, dict, float], Response | None]] = {"add_update": self._add_update}
 
     def __repr__(self) -> str:
         return f"<SandboxApp orders={len(self.store)} requests={self.request_count}>"
@@ -146,7 +148,7 @@ class SandboxApp:
             self._log.append(logged)  # in arrival order; completed below
         try:
             endpoint, _ = self._routes.bind_to_environ(environ).match()
-            response = self._views[endpoint](request, entry)
+            response = self._views[endpoint](request, entry, started)
         except HTTPException as exc:
             allow = {k: v for k, v in exc.get_headers(environ) if k == "Allow"}
             message = f"{exc.name}: {request.method} {request.path}"
@@ -168,17 +170,21 @@ class SandboxApp:
         given = credentials.strip().encode("utf-8")
         return scheme.lower() == "basic" and hmac.compare_digest(given, self._credentials)
 
-    def _add_update(self, request: Request, entry: dict) -> Response | None:
+    def _add_update(self, request: Request, entry: dict, arrived: float) -> Response | None:
         body, problem = _parse(request.get_data())
         entry["order_id"] = order_id_of(body)
         fault = self.faults.next() if self.faults is not None else None
-        delay = self.latency + (fault.delay if fault else 0.0)
-        if delay > 0:
-            time.sleep(delay)
+        due = arrived + self.latency + (fault.delay if fault else 0.0)
         if fault is not None:
             entry["fault"] = fault.kind
             if fault.replaces_answer:
+                _wait_until(due)
                 return self.faults.respond(fault.kind, request.environ)
+        response = self._answer(body, problem, entry)
+        _wait_until(due)
+        return response
+
+    def _answer(self, body: Any, problem: str | None, entry: dict) -> Response:
         if not entry["auth_ok"]:
             return _json(401, INVALID_AUTH)
         if problem:
@@ -217,6 +223,13 @@ class SandboxApp:
         return pd.DataFrame(
             {column: pd.Series([row[column] for row in rows], dtype=dtype) for column, dtype in _REQUEST_DTYPES.items()}
         )
+
+
+def _wait_until(due: float) -> None:
+    """Sleep until ``time.perf_counter()`` reaches ``due`` (at once if it already has)."""
+    left = due - time.perf_counter()
+    if left > 0:
+        time.sleep(left)
 
 
 def _success(message: str, action_event: str, ids: Ids, **extra: Any) -> Response:

@@ -57,8 +57,8 @@ class Faults:
     so the same seed gives the same sequence of faults. ``rates`` maps a kind to its probability
     (the sum at most 1); ``schedule`` maps a 1-based request number to a kind (or None for no fault),
     or lists the kinds of requests 1..n, and wins over ``rates`` (the draw is still taken, so a
-    schedule does not shift the random faults of other requests). Every request waits ``latency``
-    seconds plus a uniform random ``0..jitter`` seconds.
+    schedule does not shift the random faults of other requests). Every answer is due ``latency``
+    seconds plus a uniform random ``0..jitter`` seconds after its request arrived.
 
     Kinds: "500", "503" (JSON failed bodies); "429" (with ``Retry-After: retry_after``); "drop"
     (the connection is closed before any response; needs the client's socket in the environ: the
