@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from .bodyfiles import BodyFileError, read_bodies
+from .exceptions import KaptureError
 from .validation import validate
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
@@ -92,18 +93,13 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 def cmd_send(args: argparse.Namespace) -> int:
     """Send JSON/JSONL bodies with credentials from the environment; print one result row per body."""
     from .client import KaptureClient
-    from .exceptions import KaptureError
     from .frames import SendResult, frame_from_rows
 
-    try:
-        labelled = read_bodies(args.file)
-        target = {"base_url": args.base_url} if args.base_url else {}
-        if args.subdomain:
-            target = {"subdomain": args.subdomain}
-        client = KaptureClient.from_env(**target)
-    except KaptureError as exc:
-        _fail(str(exc))
-        return EXIT_UNREADABLE
+    labelled = read_bodies(args.file)
+    target = {"base_url": args.base_url} if args.base_url else {}
+    if args.subdomain:
+        target = {"subdomain": args.subdomain}
+    client = KaptureClient.from_env(**target)
     rows = []
     with client:
         for _label, body in labelled:
@@ -147,10 +143,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status (a toolkit error is one line on stderr and status 2)."""
     args = build_parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
-    return run(args)
+    try:
+        return run(args)
+    except KaptureError as exc:
+        _fail(str(exc))
+        return EXIT_UNREADABLE
 
 
 if __name__ == "__main__":

@@ -101,3 +101,18 @@ def test_sandbox_command_serves_until_interrupted(tmp_path):
     finally:
         server.send_signal(signal.SIGINT)
         assert server.wait(timeout=10) == 0
+
+
+def test_sandbox_on_a_taken_port_exits_two_with_one_line(capsys):
+    from kapture_nb.sandbox import Sandbox
+
+    with Sandbox() as running:
+        assert main(["sandbox", "--port", str(running.port)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kapture-nb: ") and f"cannot listen on 127.0.0.1:{running.port}" in err
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_sandbox_with_a_negative_latency_exits_two(capsys):
+    assert main(["sandbox", "--port", "0", "--latency-ms", "-5"]) == 2
+    assert "latency" in capsys.readouterr().err

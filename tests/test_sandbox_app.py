@@ -12,7 +12,7 @@ import pytest
 import requests
 
 import kapture_nb as kn
-from kapture_nb.sandbox import Sandbox
+from kapture_nb.sandbox import Sandbox, SandboxApp
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = json.loads((HERE.parent / "schemas" / "examples" / "documented_example.json").read_text())
@@ -275,3 +275,9 @@ def test_no_secret_reaches_the_log_or_the_repr(sb):
     shown = [sb.requests.to_csv(), sb.requests.to_json(), repr(sb), sb._repr_html_(), repr(sb.app), sb.orders.to_csv()]
     for text in shown:
         assert PASSWORD not in text and token not in text
+
+
+@pytest.mark.parametrize("latency", [-0.005, float("nan"), "soon", None])
+def test_a_latency_that_is_not_zero_or_more_seconds_is_refused(latency):
+    with pytest.raises(kn.ConfigurationError, match="latency must be a number of seconds"):
+        SandboxApp(latency=latency)

@@ -18,6 +18,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from .. import paths
+from ..exceptions import ConfigurationError
 from ..schema import for_add, load_schema
 from ..validation import Validator
 from .faults import Faults
@@ -113,7 +114,7 @@ class SandboxApp:
         credentials = token if token is not None else base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
         self._credentials = credentials.encode("utf-8")
         self.store = OrderStore(orders, unknown_order=unknown_order)
-        self.latency = float(latency)
+        self.latency = _seconds(latency)
         self.faults = faults
         self._update_validator, self._add_validator = _validators(schema)
         self._log: list[dict] = []
@@ -223,6 +224,16 @@ class SandboxApp:
         return pd.DataFrame(
             {column: pd.Series([row[column] for row in rows], dtype=dtype) for column, dtype in _REQUEST_DTYPES.items()}
         )
+
+
+def _seconds(latency: Any) -> float:
+    try:
+        seconds = float(latency)
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if not seconds >= 0:  # NaN fails this too
+        raise ConfigurationError(f"latency must be a number of seconds, zero or more, got {latency!r}")
+    return seconds
 
 
 def _wait_until(due: float) -> None:
