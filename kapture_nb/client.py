@@ -93,9 +93,11 @@ class KaptureClient:
         self.session = requests.Session()
         self.session.auth = self._auth
         # Read proxy and CA-bundle variables once: requests would scan the environment on every send.
+        # A bundle path costs a stat() per send, so plain http (which verifies nothing) keeps the bool.
         self.session.proxies = requests.utils.get_environ_proxies(self.url)
         bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-        self.session.verify = bundle if verify is True and bundle else verify
+        https = self.url.startswith("https:")
+        self.session.verify = bundle if verify is True and bundle and https else verify
         self.session.trust_env = False
         self.session.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
         self.pool_size = 0
@@ -186,10 +188,14 @@ class KaptureClient:
         return result
 
     def _prepared(self, data: bytes) -> requests.PreparedRequest:
-        # Headers and auth are prepared once per client; each send only copies them and sets the body.
-        if self._template is None:
-            self._template = self.session.prepare_request(requests.Request("POST", self.url))
-        request = self._template.copy()
+        # Headers and auth are prepared once per client; each send copies the headers and sets the body
+        # (not PreparedRequest.copy(), which also copies a cookie jar that only redirects read, and they are off).
+        template = self._template
+        if template is None:
+            template = self._template = self.session.prepare_request(requests.Request("POST", self.url))
+        request = requests.PreparedRequest()
+        request.method, request.url, request.hooks = template.method, template.url, template.hooks
+        request.headers = template.headers.copy()
         request.prepare_body(data, None)
         return request
 

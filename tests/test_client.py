@@ -217,5 +217,7 @@ def test_proxy_and_ca_bundle_variables_are_read_once_at_construction(monkeypatch
     assert client.session.proxies.get("https") == "http://proxy.internal:3128"
     assert client.session.verify == "/etc/ssl/company.pem"
     assert kn.KaptureClient("acme", username="u", password="p", verify=False).session.verify is False
+    loopback = kn.KaptureClient(base_url="http://127.0.0.1:9", username="u", password="p")
+    assert loopback.session.verify is True  # plain http verifies nothing: no bundle to stat on every send
     monkeypatch.setenv("NO_PROXY", "acme.kapturecrm.com")
     assert kn.KaptureClient("acme", username="u", password="p").session.proxies == {}
