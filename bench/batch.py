@@ -1,11 +1,14 @@
 """update_orders(concurrency=8) against a sequential requests.post loop: 1,000 rows, 20 ms latency.
 
-The sandbox runs in a separate process and answers every request after 20 ms. Measured in
-the same run: a naive sequential loop of requests.post. Goal (issue 4): at least 6x faster,
-and at least 85% of the limit N x latency / concurrency (the time if only latency counted).
+The sandbox runs in a separate process and answers every request 20 ms after it arrived.
+update_orders runs as a user calls it (progress bar on; the DataFrame mapped, every row
+validated), three times: the first on cold connections; the median counts. Measured in the
+same run: a naive sequential loop of requests.post. Goal (issue 4): at least 6x faster, and
+at least 85% of the limit N x latency / concurrency (the time if only latency counted).
 """
 from __future__ import annotations
 
+import statistics
 import subprocess
 import sys
 import time
@@ -16,7 +19,7 @@ import requests
 import kapture_nb as kn
 from kapture_nb.client import ENDPOINT
 
-N, LATENCY_MS, CONCURRENCY, PORT = 1_000, 20, 8, 8792
+N, LATENCY_MS, CONCURRENCY, PORT, REPEAT = 1_000, 20, 8, 8792, 3
 
 
 def main() -> None:
@@ -32,10 +35,13 @@ def main() -> None:
         client = kn.KaptureClient(base_url=base, username="demo", password="demo")
         bodies = kn.FieldMapping({c: c for c in frame.columns}).to_bodies(frame)
 
-        start = time.perf_counter()
-        results = client.update_orders(frame, concurrency=CONCURRENCY, progress=False)
-        ours = time.perf_counter() - start
-        assert results["ok"].all(), results.loc[~results["ok"], "error"].head()
+        runs = []
+        for _ in range(REPEAT):
+            start = time.perf_counter()
+            results = client.update_orders(frame, concurrency=CONCURRENCY)
+            runs.append(time.perf_counter() - start)
+            assert results["ok"].all(), results.loc[~results["ok"], "error"].head()
+        ours = statistics.median(runs)
 
         start = time.perf_counter()
         for body in bodies:
@@ -45,7 +51,7 @@ def main() -> None:
         limit = N * LATENCY_MS / 1000 / CONCURRENCY
         lines = [
             f"{N} rows, sandbox latency {LATENCY_MS} ms, separate process",
-            f"update_orders(concurrency={CONCURRENCY}): {ours:6.2f} s",
+            f"update_orders(concurrency={CONCURRENCY}): {ours:6.2f} s (median of {', '.join(f'{r:.2f}' for r in runs)})",
             f"sequential requests.post loop:    {naive:6.2f} s",
             f"ratio: {naive / ours:.1f}x faster (goal >= 6x)",
             f"limit N x latency / concurrency = {limit:.2f} s; reached {limit / ours:.0%} of it (goal >= 85%)",

@@ -109,8 +109,8 @@ def send_many(
                     row = future.result()
                     rows[futures[future]] = row
                     ok, failed = ok + row["ok"], failed + (not row["ok"])
+                    bar.set_postfix_str(f"ok={ok}, failed={failed}", refresh=False)
                     bar.update(1)
-                    bar.set_postfix(ok=ok, failed=failed, refresh=False)
             except KeyboardInterrupt:
                 stop.set("the batch was interrupted")
                 log.warning("update_orders interrupted: the rows not yet sent are marked as not sent")

@@ -106,12 +106,22 @@ def test_rate_limit_spaces_the_sends(fresh_sandbox):
     assert (times.max() - times.min()).total_seconds() >= 0.45  # 6 starts at 10/s span 0.5 s
 
 
-def test_progress_bar(fresh_sandbox, capsys):
+def test_progress_bar_counts_rows_and_outcomes(fresh_sandbox, capsys):
     frame = orders(4)
     sb = fresh_sandbox(orders=frame)
+    frame.loc["row-2", "customer_info.customer_name"] = ""  # invalid: counted as failed
     with sb.client() as client:
         client.update_orders(frame, progress=True)
-    assert "update_orders" in capsys.readouterr().err and "4/4" in capsys.readouterr().err + "4/4"
+    final = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    assert final.startswith("update_orders") and "4/4" in final and "ok=3, failed=1" in final
+
+
+def test_progress_false_draws_no_bar(fresh_sandbox, capsys):
+    frame = orders(2)
+    sb = fresh_sandbox(orders=frame)
+    with sb.client() as client:
+        client.update_orders(frame, progress=False)
+    assert "update_orders" not in capsys.readouterr().err
 
 
 def test_journal_records_every_row_and_a_rerun_skips_what_succeeded(fresh_sandbox, tmp_path):
