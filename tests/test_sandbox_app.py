@@ -281,3 +281,16 @@ def test_no_secret_reaches_the_log_or_the_repr(sb):
 def test_a_latency_that_is_not_zero_or_more_seconds_is_refused(latency):
     with pytest.raises(kn.ConfigurationError, match="latency must be a number of seconds"):
         SandboxApp(latency=latency)
+
+
+def test_the_request_log_keeps_the_latest_log_limit_requests():
+    with Sandbox(log_limit=3) as small:
+        for number in range(5):
+            _post(small, _order(str(9000 + number), "Log Co"))
+        assert small.requests["order_id"].tolist() == [9002, 9003, 9004]
+
+
+@pytest.mark.parametrize("limit", [0, -1, 2.5, True, "100"])
+def test_a_log_limit_that_is_not_a_positive_whole_number_is_refused(limit):
+    with pytest.raises(kn.ConfigurationError, match="log_limit"):
+        SandboxApp(log_limit=limit)

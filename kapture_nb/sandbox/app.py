@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -39,6 +40,7 @@ _REQUEST_DTYPES = {
     "elapsed_ms": "float64",
 }
 REQUEST_COLUMNS = list(_REQUEST_DTYPES)
+LOG_LIMIT = 100_000
 
 
 def _reject_constant(name: str) -> Any:
@@ -95,7 +97,8 @@ class SandboxApp:
     worked out at once and held until then, so the sandbox's own work is part of the latency, not
     added to it, and the latency a benchmark sets is the one clients see. ``faults`` act first, before
     auth and before the body is checked, as a proxy's or an overloaded server's would; other paths
-    (404) and methods (405) are never faulted.
+    (404) and methods (405) are never faulted. The request log keeps the latest ``log_limit``
+    requests (None keeps all), so a long-running shared sandbox does not grow without bound.
     """
 
     def __init__(
@@ -108,7 +111,10 @@ class SandboxApp:
         faults: Faults | None = None,
         unknown_order: str = "reject",
         schema: Mapping | None = None,
+        log_limit: int | None = LOG_LIMIT,
     ) -> None:
+        if log_limit is not None and (isinstance(log_limit, bool) or not isinstance(log_limit, int) or log_limit < 1):
+            raise ConfigurationError(f"log_limit must be a whole number of requests, 1 or more, or None, got {log_limit!r}")
         self.username = username
         self.uses_token = token is not None
         credentials = token if token is not None else base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
@@ -117,7 +123,7 @@ class SandboxApp:
         self.latency = _seconds(latency)
         self.faults = faults
         self._update_validator, self._add_validator = _validators(schema)
-        self._log: list[dict] = []
+        self._log: deque[dict] = deque(maxlen=log_limit)
         self._log_lock = threading.Lock()
         self._routes = Map([Rule(ENDPOINT, endpoint="add_update", methods=["POST"])])
         self._views: dict[str, Callable[[Request, dict, float], Response | None]] = {"add_update": self._add_update}
@@ -216,7 +222,7 @@ class SandboxApp:
     def requests_frame(self) -> pd.DataFrame:
         """The request log in arrival order: time, method, path, auth_ok, order_id, http_status, fault, elapsed_ms.
 
-        A request still in progress has no http_status nor elapsed_ms yet; a dropped connection has no http_status.
+        Only the latest ``log_limit`` requests are kept. A request still in progress has no http_status nor elapsed_ms yet; a dropped connection has no http_status.
         Neither the Authorization header nor the password is ever recorded.
         """
         with self._log_lock:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..exceptions import KaptureError
-from .app import ENDPOINT, SandboxApp
+from .app import ENDPOINT, LOG_LIMIT, SandboxApp
 from .faults import Faults
 from .http import WSGIServer
 from .store import Orders
@@ -45,6 +45,7 @@ class Sandbox:
         token: str | None = None,
         unknown_order: str = "reject",
         schema: Mapping | None = None,
+        log_limit: int | None = LOG_LIMIT,
     ) -> None:
         self.app = SandboxApp(
             username=username,
@@ -55,6 +56,7 @@ class Sandbox:
             faults=faults,
             unknown_order=unknown_order,
             schema=schema,
+            log_limit=log_limit,
         )
         self.username = username
         self._password = password
