@@ -15,18 +15,19 @@ class BodyFileError(KaptureError, ValueError):
 
 
 def read_bodies(path: str | Path) -> list[tuple[str, Any]]:
-    """``(label, body)`` pairs from one file; the label is ``line N`` (JSONL), ``item N`` (a JSON list) or ``""``."""
+    """``(label, body)`` pairs from one UTF-8 file (a BOM is allowed); the label is ``line N`` (JSONL), ``item N`` (a JSON list) or ``""``."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise BodyFileError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BodyFileError(f"{path}: cannot read it ({exc.__class__.__name__}: {exc})") from None
     if path.suffix.lower() in JSONL_SUFFIXES:
+        # Split on newlines only: str.splitlines() would also cut at U+2028 and others, which JSON strings may hold.
         return [
             (f"line {number}", _loads(line, f"{path}, line {number}"))
-            for number, line in enumerate(text.splitlines(), start=1)
+            for number, line in enumerate(text.split("\n"), start=1)
             if line.strip()
         ]
     data = _loads(text, str(path))
@@ -39,4 +40,4 @@ def _loads(text: str, where: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BodyFileError(f"{where}: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+        raise BodyFileError(f"{where}: not JSON ({exc.msg}; line {exc.lineno}, column {exc.colno})") from None

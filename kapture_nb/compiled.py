@@ -153,7 +153,7 @@ class _Writer:
 
     def _arrays(self, schema: Mapping, v: str, depth: int, types: list) -> None:
         wanted = [k for k in ("items", "minItems", "maxItems") if k in schema]
-        if not wanted or (types and "array" not in types):
+        if (types and "array" not in types) or (not types and not wanted):
             return
         depth = self._guard(depth, v, types, ("array",), "isinstance({v}, list)")
         if "minItems" in schema:
@@ -164,6 +164,8 @@ class _Writer:
             item = self.var()
             self.emit(depth, f"for {item} in {v}:")
             self.node(schema["items"], item, depth + 1)
+        elif types:  # without a type the whole value was checked for plain JSON already
+            self.emit(depth, f"if not _clean({v}): return 2")
 
     def _objects(self, schema: Mapping, v: str, depth: int, types: list) -> None:
         wanted = [k for k in ("properties", "required", "additionalProperties") if k in schema]

@@ -1,0 +1,274 @@
+import datetime as dt
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft7Validator
+
+from kapture_nb.compiled import INVALID, VALID, WARN, compile_check
+from kapture_nb.jsonvalues import is_clean
+
+NAN, INF = float("nan"), float("inf")
+
+
+def delegate(part):
+    return Draft7Validator(part).is_valid
+
+
+def check(schema):
+    return compile_check(schema, delegate)
+
+
+@pytest.mark.parametrize(
+    "schema, good, bad",
+    [
+        ({"type": "string"}, "x", 1),
+        ({"type": "integer"}, 3, "3"),
+        ({"type": "number"}, 1.5, "1.5"),
+        ({"type": "boolean"}, False, 0),
+        ({"type": "null"}, None, False),
+        ({"type": "object"}, {"a": 1}, [["a", 1]]),
+        ({"type": "array"}, [1], {"0": 1}),
+        ({"type": ["integer", "string"]}, "x", 1.5),
+        ({"type": ["null", "array"]}, None, {}),
+        ({"required": ["a"]}, {"a": None}, {"b": 1}),
+        ({"enum": ["a", 1, None]}, None, "b"),
+        ({"enum": [[1, {"a": 2}]]}, [1, {"a": 2}], [1, {"a": 3}]),
+        ({"const": {"a": [1]}}, {"a": [1]}, {"a": [1], "b": 1}),
+        ({"properties": {"a": {"type": "integer"}}}, {"a": 1, "b": "x"}, {"a": "1"}),
+        ({"properties": {"a": {"type": "string"}}, "additionalProperties": False}, {"a": "x"}, {"a": "x", "b": 1}),
+        ({"properties": {"a": {"type": "string"}}, "required": ["a"]}, {"a": "x"}, {"a": None}),
+        ({"properties": {"a": {"type": "boolean"}, "b": {"type": "null"}}}, {"b": None}, {"a": "true"}),
+        ({"properties": {"a": {"type": "boolean"}, "b": {"type": "null"}}}, {"a": True}, {"b": 0}),
+        ({"properties": {"a": False}}, {"b": 1}, {"a": None}),
+        ({"items": {"type": "integer"}}, [1, 2], [1, "2"]),
+        ({"items": {"properties": {"a": {"enum": [1]}}}}, [{"a": 1}, {}], [{}, {"a": 2}]),
+        ({"minItems": 2, "maxItems": 3}, [1, 2], [1]),
+        ({"minItems": 2, "maxItems": 3}, [1, 2, 3], [1, 2, 3, 4]),
+        ({"pattern": "^[0-9]+$"}, "123", "12a"),
+        ({"pattern": "b"}, "abc", "ac"),
+        ({"minLength": 2, "maxLength": 3}, "ab", "a"),
+        ({"minLength": 2, "maxLength": 3}, "abc", "abcd"),
+        ({"minimum": 1, "maximum": 3}, 1, 0.5),
+        ({"minimum": 1, "maximum": 3}, 3, 4),
+        ({"exclusiveMinimum": 1, "exclusiveMaximum": 3}, 2, 1),
+        ({"exclusiveMinimum": 1, "exclusiveMaximum": 3}, 2.9, 3),
+        ({"type": "integer", "minimum": 0}, 0, -1),
+    ],
+    ids=repr,
+)
+def test_known_keyword_accepts_a_match_and_rejects_a_mismatch(schema, good, bad):
+    compiled = check(schema)
+    assert compiled(good) == VALID
+    assert compiled(bad) == INVALID
+
+
+@pytest.mark.parametrize(
+    "schema, value",
+    [
+        ({"minLength": 5}, 3),
+        ({"pattern": "^a"}, None),
+        ({"minimum": 5}, "x"),
+        ({"minItems": 1}, {}),
+        ({"required": ["a"]}, []),
+        ({"additionalProperties": False}, "x"),
+    ],
+    ids=repr,
+)
+def test_keywords_for_another_type_do_not_apply(schema, value):
+    assert check(schema)(value) == VALID
+
+
+@pytest.mark.parametrize("kind", ["integer", "number"])
+def test_true_is_not_a_number(kind):
+    assert check({"type": kind})(True) == INVALID
+    assert check({"properties": {"n": {"type": kind}}})({"n": False}) == INVALID
+
+
+def test_an_integral_float_is_an_integer_and_a_fraction_is_not():
+    assert check({"type": "integer"})(1.0) == VALID
+    assert check({"type": "integer"})(1.5) == INVALID
+
+
+def test_enum_and_const_tell_true_from_1_but_not_1_0_from_1():
+    assert check({"enum": [1]})(True) == INVALID
+    assert check({"enum": [True]})(1) == INVALID
+    assert check({"enum": [1]})(1.0) == VALID
+    assert check({"const": 0})(False) == INVALID
+    assert check({"const": [1]})([1.0]) == VALID
+
+
+@pytest.mark.parametrize(
+    "schema, value",
+    [
+        ({"type": "number"}, NAN),
+        ({"type": "number"}, INF),
+        ({"type": "integer"}, INF),
+        ({"minimum": 0}, NAN),
+        ({}, {"a": [NAN]}),
+        (True, [(1, 2)]),
+        ({"type": "object"}, {"a": {"b": NAN}}),
+        ({"type": "object"}, {1: "x"}),
+        ({"properties": {"a": {"type": "integer"}}}, {"a": 1, "b": dt.date(2024, 1, 2)}),
+        ({"properties": {"a": {}}}, {"a": np.int64(1)}),
+        ({"items": {}}, [np.bool_(True)]),
+        ({"type": "array", "items": {"type": "object"}}, [{"a": INF}]),
+        ({"type": "array"}, [NAN]),
+        ({"type": "array", "minItems": 1}, [(1, 2)]),
+        ({"type": ["array", "null"]}, [[INF]]),
+        ({"properties": {"a": {"type": "array"}}}, {"a": [NAN]}),
+    ],
+    ids=repr,
+)
+def test_values_json_cannot_carry_are_invalid(schema, value):
+    assert check(schema)(value) == INVALID
+
+
+def test_the_false_schema_rejects_everything_and_the_true_schema_accepts_plain_json():
+    assert check(False)({}) == INVALID
+    assert check(True)({"a": [1, None]}) == VALID
+    assert check({})("anything") == VALID
+
+
+@pytest.mark.parametrize(
+    "fmt, good, odd",
+    [
+        ("date", "2024-01-02", "02/01/2024"),
+        ("date-time", "2024-01-02 10:11:12", "2024-01-02T10:11:12"),
+        ("date-time", "2024-01-02", "2024-01-02 10:11"),
+    ],
+)
+def test_dates_in_another_shape_warn(fmt, good, odd):
+    compiled = check({"type": "object", "properties": {"when": {"type": "string", "format": fmt}}})
+    assert compiled({"when": good}) == VALID
+    assert compiled({"when": odd}) == WARN
+
+
+def test_an_empty_date_and_an_unknown_format_do_not_warn():
+    assert check({"format": "date"})("") == VALID
+    assert check({"format": "email"})("not an email") == VALID
+
+
+def test_undeclared_keys_of_a_free_form_object_warn():
+    schema = {"type": "object", "properties": {"slot": {"type": "string"}}, "x-free-form": True}
+    compiled = check(schema)
+    assert compiled({"slot": "a"}) == VALID
+    assert compiled({"slt": "a"}) == WARN
+    assert check(dict(schema, **{"x-free-form": False}))({"slt": "a"}) == VALID
+
+
+def test_an_error_outweighs_a_warning():
+    compiled = check({"type": "object", "properties": {"when": {"format": "date"}, "n": {"type": "integer"}}})
+    assert compiled({"when": "02/01/2024", "n": 1}) == WARN
+    assert compiled({"when": "02/01/2024", "n": "1"}) == INVALID
+    assert compiled({"n": "1", "when": "02/01/2024"}) == INVALID
+
+
+def test_annotations_and_extension_keys_are_not_delegated():
+    calls = []
+    schema = {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "t",
+        "description": "d",
+        "type": "object",
+        "properties": {"a": {"type": "string", "default": "", "examples": ["x"], "x-label": "A"}},
+        "x-free-form": False,
+    }
+    compiled = compile_check(schema, lambda part: calls.append(part) or delegate(part))
+    assert calls == []
+    assert compiled({"a": "x"}) == VALID
+    assert compiled({"a": 1}) == INVALID
+
+
+def test_unknown_keywords_are_delegated_subtree_by_subtree():
+    calls = []
+    inner = {"anyOf": [{"type": "string"}, {"type": "integer"}]}
+    schema = {"type": "object", "properties": {"a": inner, "b": {"type": "string"}}, "required": ["b"]}
+    compiled = compile_check(schema, lambda part: calls.append(part) or delegate(part))
+    assert calls == [inner]
+    assert compiled({"a": 1, "b": "x"}) == VALID
+    assert compiled({"a": 1.5, "b": "x"}) == INVALID
+    assert compiled({"a": 1, "b": 2}) == INVALID
+
+
+DELEGATED = [
+    {"anyOf": [{"type": "string", "maxLength": 1}, {"type": "integer"}]},
+    {"oneOf": [{"type": "integer"}, {"minimum": 2}]},
+    {"allOf": [{"minimum": 1}, {"maximum": 2}]},
+    {"not": {"type": "string"}},
+    {"if": {"type": "integer"}, "then": {"minimum": 0}, "else": {"type": "string"}},
+    {"type": "object", "additionalProperties": {"type": "integer"}},
+    {"type": "object", "propertyNames": {"maxLength": 1}},
+    {"type": "object", "patternProperties": {"^x": {"type": "string"}}, "additionalProperties": False},
+    {"type": "object", "dependencies": {"a": ["b"]}},
+    {"type": "object", "minProperties": 1},
+    {"type": "array", "items": [{"type": "integer"}, {"type": "string"}]},
+    {"type": "array", "contains": {"type": "null"}},
+    {"type": "array", "uniqueItems": True},
+    {"type": "number", "multipleOf": 0.5},
+]
+INSTANCES = [
+    None, True, 0, 1, 2, 3, -1, 1.5, 2.25, "", "a", "ab", "xa",
+    [], [1], [1, "a"], [1, 1], [None, 2], ["a", 1],
+    {}, {"a": 1}, {"b": 1}, {"a": 1, "b": 2}, {"ab": 1}, {"x": "s"}, {"x": 1}, {"a": "s"},
+]
+
+
+@pytest.mark.parametrize("schema", DELEGATED, ids=repr)
+def test_a_delegated_keyword_agrees_with_jsonschema(schema):
+    compiled, reference = check(schema), Draft7Validator(schema)
+    for instance in INSTANCES:
+        assert (compiled(instance) != INVALID) == reference.is_valid(instance), instance
+
+
+def test_a_delegated_subtree_still_requires_plain_json():
+    compiled = check({"anyOf": [{"type": "array"}, {"type": "object"}]})
+    assert Draft7Validator({"anyOf": [{"type": "array"}]}).is_valid([NAN])
+    assert compiled([1]) == VALID
+    assert compiled([NAN]) == INVALID
+
+
+def test_generated_source_is_attached_to_the_check():
+    compiled = check({"type": "object", "required": ["order_id"]})
+    assert compiled.source.startswith("def check(v0):\n")
+    assert "'order_id'" in compiled.source
+
+
+# The verdict must equal jsonschema's plus "every value is plain JSON".
+
+AGREEMENT_SCHEMAS = [
+    {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "boolean"}, "c": {"type": "null"}}},
+    {
+        "type": "object",
+        "properties": {"a": {"type": "integer", "minimum": 0}, "b": {"type": ["string", "null"], "maxLength": 2}},
+        "required": ["a"],
+        "additionalProperties": False,
+    },
+    {"type": "array", "items": {"enum": [1, "a", None, True]}, "maxItems": 3},
+    {"properties": {"a": {"items": {"type": "number", "exclusiveMaximum": 10}}}, "x-free-form": True},
+    {"anyOf": [{"type": "object", "required": ["b"]}, {"type": "array", "minItems": 1}]},
+    {"const": {"a": [1, None]}},
+]
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["", "a", "ab", "abc"]),
+    st.just(np.int64(1)),
+    st.just((1,)),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.sampled_from(["a", "b", "c", "d", 1]), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(schema=st.sampled_from(AGREEMENT_SCHEMAS), value=VALUES)
+def test_verdict_agrees_with_jsonschema_plus_plain_json(schema, value):
+    expected = Draft7Validator(schema).is_valid(value) and is_clean(value)
+    assert (check(schema)(value) != INVALID) == expected
