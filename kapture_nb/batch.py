@@ -67,7 +67,10 @@ def send_many(
     validate: bool = True,
     schema: Mapping | None = None,
 ) -> pd.DataFrame:
-    """Send every body (in parallel, in input order), one result row each, index aligned with ``index``."""
+    """Send every body (in parallel, in input order), one result row each, index aligned with ``index``.
+
+    With a journal, every row that is not read back from it as done gets a line, sent or not.
+    """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
     problems = problems or {}
@@ -79,15 +82,12 @@ def send_many(
     limiter = RateLimiter(rate_limit)
     client.ensure_pool(concurrency)
 
-    def run(position: int) -> dict:
+    def outcome(position: int) -> dict:
         body, label = bodies[position], index[position]
         if position in problems:
             return SendResult(order_id=_order_id(body), error=f"not sent, could not map the row: {problems[position]}").row()
         if not isinstance(body, dict):
             return SendResult(error=f"not sent: a body is a dict (a JSON object), got {type(body).__name__}").row()
-        earlier = done.get(row_key(label))
-        if earlier is not None and earlier.get("body_sha256") == digests[position]:
-            return _from_journal(earlier)
         if stop.reason is not None:
             return SendResult(order_id=_order_id(body), error=f"not sent: {stop.reason}").row()
         if not dry_run:
@@ -95,9 +95,18 @@ def send_many(
         row = client.send(body, validate=validate, dry_run=dry_run, schema=schema).row()
         if row["http_status"] == 401:
             stop.set(f"the batch stopped after HTTP 401 on row {label!r} ({row['message'] or 'unauthorized'}); check the credentials")
-        if book is not None and not dry_run:
-            book.record(label, digests[position], row)
         return row
+
+    def record(position: int, row: dict) -> dict:
+        if book is not None and not dry_run:
+            book.record(index[position], digests[position], row)
+        return row
+
+    def run(position: int) -> dict:
+        earlier = None if position in problems else done.get(row_key(index[position]))
+        if earlier is not None and earlier.get("body_sha256") == digests[position]:
+            return _from_journal(earlier)
+        return record(position, outcome(position))
 
     bar = tqdm(total=len(bodies), disable=not progress, desc="update_orders", unit="row", leave=True)
     ok = failed = 0
@@ -118,13 +127,14 @@ def send_many(
                 for future, position in futures.items():
                     if future.done() and not future.cancelled():
                         rows[position] = future.result()
+        for position, row in enumerate(rows):
+            if row is None:
+                unsent = SendResult(order_id=_order_id(bodies[position]), error=f"not sent: {stop.reason}")
+                rows[position] = record(position, unsent.row())
     finally:
         bar.close()
         if book is not None and book is not journal:
             book.close()
-    for position, row in enumerate(rows):
-        if row is None:
-            rows[position] = SendResult(order_id=_order_id(bodies[position]), error=f"not sent: {stop.reason}").row()
     return frame_from_rows(rows, index=index)
 
 

@@ -27,12 +27,31 @@ def body_hash(body: Any) -> str:
 
 
 def row_key(label: Any) -> Any:
-    """A row label as the journal stores it: ints and strings as they are, anything else as text."""
+    """A row label as the journal stores it: ints and strings as they are, anything else as text.
+
+    numpy scalars count as the Python values they hold, inside MultiIndex tuples too, so that the
+    text does not depend on the numpy version (numpy 2 writes ``np.int64(1)`` where 1.x wrote ``1``).
+    """
     if isinstance(label, np.generic):
         label = label.item()
+    if isinstance(label, tuple):
+        return str(tuple(part.item() if isinstance(part, np.generic) else part for part in label))
     if isinstance(label, bool) or not isinstance(label, (int, str)):
         return str(label)
     return label
+
+
+def _ends_mid_line(path: Path) -> bool:
+    """Whether the file's last line lacks its newline (a write cut short by a killed process)."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, 2)
+            if handle.tell() == 0:
+                return False
+            handle.seek(-1, 2)
+            return handle.read(1) != b"\n"
+    except FileNotFoundError:
+        return False
 
 
 def _lines(path: Path) -> list[dict]:
@@ -64,7 +83,7 @@ class Journal:
         return f"<Journal {self.path}>"
 
     def succeeded(self) -> dict[Any, dict]:
-        """The last successful entry of each row, by row key."""
+        """By row key, the rows whose latest entry succeeded, with that entry (a later failure undoes a success)."""
         done: dict[Any, dict] = {}
         for entry in _lines(self.path):
             if entry.get("ok"):
@@ -91,7 +110,10 @@ class Journal:
         line = json.dumps(entry, ensure_ascii=False, default=str) + "\n"
         with self._lock:
             if self._handle is None:
+                torn = _ends_mid_line(self.path)
                 self._handle = self.path.open("a", encoding="utf-8")
+                if torn:  # end the torn line, or this entry would be glued to it and lost with it
+                    self._handle.write("\n")
             self._handle.write(line)
             self._handle.flush()
 

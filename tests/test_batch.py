@@ -1,30 +1,12 @@
-"""update_orders end to end against the sandbox: order, stop rules, rate limit, progress, journal, faults."""
-import json
-import os
-import signal
-import subprocess
-import sys
-import textwrap
-import time
+"""update_orders end to end against the sandbox: order, mappings, stop rules, rate limit, progress, faults.
 
+The journal it writes and resumes from is covered in test_journal.py.
+"""
 import pandas as pd
 import pytest
 
 import kapture_nb as kn
-
-FIRST_ID = 30_000_000
-
-
-def orders(n: int, start: int = FIRST_ID) -> pd.DataFrame:
-    """A DataFrame of flattened bodies: columns are body paths."""
-    return pd.DataFrame(
-        {
-            "order_info.order_id": list(range(start, start + n)),
-            "customer_info.customer_name": [f"Customer {i}" for i in range(n)],
-            "order_info.associate_fields.batch": ["b1"] * n,
-        },
-        index=[f"row-{i}" for i in range(n)],
-    )
+from tests.conftest import FIRST_ID, orders
 
 
 def test_rows_come_back_in_input_order_with_the_input_index(fresh_sandbox):
@@ -124,73 +106,6 @@ def test_progress_false_draws_no_bar(fresh_sandbox, capsys):
     assert "update_orders" not in capsys.readouterr().err
 
 
-def test_journal_records_every_row_and_a_rerun_skips_what_succeeded(fresh_sandbox, tmp_path):
-    frame = orders(8)
-    frame.loc["row-3", "customer_info.customer_name"] = ""  # invalid: not sent, journaled as failed
-    journal = tmp_path / "runs" / "orders.jsonl"
-    sb = fresh_sandbox(orders=frame)
-    with sb.client() as client:
-        first = client.update_orders(frame, journal=journal, progress=False)
-        assert first["ok"].sum() == 7 and len(sb.requests) == 7
-        lines = kn.read_journal(journal)
-        assert list(lines.columns) == kn.JOURNAL_COLUMNS
-        assert sorted(lines["row"]) == sorted(frame.index)
-        assert lines.set_index("row").loc["row-3", "ok"] == False  # noqa: E712
-        frame.loc["row-3", "customer_info.customer_name"] = "Fixed"
-        frame.loc["row-5", "customer_info.customer_name"] = "Changed"
-        second = client.update_orders(frame, journal=journal, progress=False)
-    assert second["ok"].all()
-    assert second.loc[["row-3", "row-5"], "attempts"].tolist() == [1, 1]
-    assert (second.drop(index=["row-3", "row-5"])["attempts"] == 0).all()
-    assert len(sb.requests) == 9
-    assert "demo" not in journal.read_text()
-
-
-def test_read_journal_tolerates_a_torn_last_line(tmp_path):
-    path = tmp_path / "j.jsonl"
-    path.write_text(json.dumps({"row": "a", "ok": True, "http_status": 200, "time": "2024-01-01T00:00:00+00:00"}) + '\n{"row": "b", "ok')
-    frame = kn.read_journal(path)
-    assert frame["row"].tolist() == ["a"] and frame["ok"].tolist() == [True]
-
-
-KILLED_BATCH = textwrap.dedent(
-    """
-    import sys
-    import pandas as pd
-    import kapture_nb as kn
-    url, journal, first, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    frame = pd.DataFrame({"order_info.order_id": range(first, first + n), "customer_info.customer_name": "K"})
-    with kn.KaptureClient(base_url=url, username="demo", password="demo") as client:
-        client.update_orders(frame, concurrency=2, journal=journal, progress=False)
-    """
-)
-
-
-def test_a_killed_batch_resumes_from_its_journal(fresh_sandbox, tmp_path):
-    n = 60
-    frame = pd.DataFrame({"order_info.order_id": range(FIRST_ID, FIRST_ID + n), "customer_info.customer_name": "K"})
-    sb = fresh_sandbox(orders=frame, latency=0.05)
-    journal = tmp_path / "orders.jsonl"
-    batch = subprocess.Popen([sys.executable, "-c", KILLED_BATCH, sb.url, str(journal), str(FIRST_ID), str(n)])
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and (not journal.exists() or journal.read_text().count("\n") < 15):
-        time.sleep(0.02)
-    os.kill(batch.pid, signal.SIGKILL)
-    batch.wait()
-    done_before = kn.read_journal(journal)
-    succeeded_before = set(done_before.loc[done_before["ok"], "order_id"])
-    assert 15 <= len(succeeded_before) < n
-    sent_before = len(sb.requests)
-    with sb.client() as client:
-        results = client.update_orders(frame, journal=journal, progress=False)
-    assert results["ok"].all()
-    resumed = sb.requests.iloc[sent_before:]
-    assert not set(resumed["order_id"]) & succeeded_before
-    assert set(resumed["order_id"]) | succeeded_before == set(frame["order_info.order_id"])
-    log = sb.requests
-    assert set(log.loc[log["http_status"] == 200, "order_id"]) == set(frame["order_info.order_id"])
-
-
 def test_five_hundred_rows_through_mixed_faults_are_all_accounted_for(fresh_sandbox, tmp_path):
     n = 500
     frame = orders(n)
@@ -227,18 +142,6 @@ def test_rows_are_checked_against_the_mappings_schema(fresh_sandbox):
         results = client.update_orders(data, mapping, progress=False)
     assert not results["ok"].any() and len(sb.requests) == 0
     assert "did you mean 'gift_wrap'" in results.loc[0, "error"]
-
-
-def test_read_journal_keeps_ids_whole_when_some_rows_were_not_sent(fresh_sandbox, tmp_path):
-    frame = orders(3)
-    frame.loc["row-1", "customer_info.customer_name"] = ""
-    sb = fresh_sandbox(orders=frame)
-    with sb.client() as client:
-        client.update_orders(frame, journal=tmp_path / "j.jsonl", progress=False)
-    journal = kn.read_journal(tmp_path / "j.jsonl").set_index("row")
-    assert journal.loc["row-0", "order_id"] == FIRST_ID and journal.loc["row-0", "http_status"] == 200
-    assert pd.isna(journal.loc["row-1", "http_status"]) and journal.loc["row-1", "order_id"] == FIRST_ID + 1
-    assert str(journal["order_id"].dtype) == "Int64"
 
 
 def test_interrupting_the_kernel_returns_what_was_done(fresh_sandbox):
