@@ -42,6 +42,11 @@ _TYPE_TESTS = {
 }
 
 
+def wants_whole(types: list) -> bool:
+    """Whether a node typed ``types`` takes integers but not other numbers (so a float there earns a warning)."""
+    return "integer" in types and "number" not in types
+
+
 def _integer(value: Any) -> bool:
     if isinstance(value, bool):
         return False
@@ -107,6 +112,8 @@ class _Writer:
         if types:
             tests = [_TYPE_TESTS[t].format(v=v) for t in sorted(types, key=_CHEAP_FIRST.index)]
             self.emit(depth, f"if not ({' or '.join(tests)}): return 2")
+            if wants_whole(types):
+                self.emit(depth, f"if isinstance({v}, float): w = 1")  # 1.0 is an integer, but goes out as 1.0
         else:
             self.emit(depth, f"if not _clean({v}): return 2")
         if "enum" in schema:

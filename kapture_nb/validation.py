@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import paths
 from .exceptions import BodyValidationError
-from .compiled import DATE_SHAPES, INVALID, VALID, compile_check
+from .compiled import DATE_SHAPES, INVALID, VALID, compile_check, wants_whole
 from .schema import FREE_FORM, load_schema
 
 ERROR_COLUMNS = ["path", "message", "keyword", "value", "severity"]
@@ -115,16 +115,20 @@ def _suggest(word: str, choices: list[str]) -> str:
 
 
 class _Rules:
-    """Where warnings can arise: date-shaped strings and free-form objects with declared keys."""
+    """Where warnings can arise: date-shaped strings, whole numbers, and free-form objects with declared keys."""
 
     def __init__(self, schema: Mapping) -> None:
         self.dates: list[tuple[tuple[str, ...], str]] = []
+        self.whole: list[tuple[str, ...]] = []
         self.declared: list[tuple[tuple[str, ...], list[str]]] = []
         self._walk(schema, ())
 
     def _walk(self, node: Any, at: tuple[str, ...]) -> None:
         if not isinstance(node, Mapping):
             return
+        types = node.get("type")
+        if wants_whole([types] if isinstance(types, str) else list(types or [])):
+            self.whole.append(at)
         if node.get(FREE_FORM) and node.get("properties") and node.get("additionalProperties", True) is not False:
             self.declared.append((at, list(node["properties"])))
         if node.get("format") in DATE_SHAPES:
@@ -242,6 +246,19 @@ class Validator:
                             f"{value!r} is not in the {spelled} form other Kapture pages use (this page gives no date format)",
                             "format",
                             shorten(value),
+                            "warning",
+                        )
+                    )
+        for pattern in self._rules.whole:
+            for at, value in paths.expand(body, pattern):
+                if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+                    warnings.append(
+                        FieldError(
+                            paths.join(at),
+                            f"{value!r} is a float and goes out as {value!r}; send the whole number {int(value)}"
+                            " (an int, or its digits as text): a column with gaps turns ids into floats",
+                            "integer",
+                            value,
                             "warning",
                         )
                     )

@@ -86,8 +86,11 @@ def test_true_is_not_a_number(kind):
     assert check({"properties": {"n": {"type": kind}}})({"n": False}) == INVALID
 
 
-def test_an_integral_float_is_an_integer_and_a_fraction_is_not():
-    assert check({"type": "integer"})(1.0) == VALID
+def test_an_integral_float_is_an_integer_with_a_warning_and_a_fraction_is_not():
+    assert check({"type": "integer"})(1.0) == WARN  # valid, but it goes out as 1.0
+    assert check({"type": ["integer", "string"]})(1.0) == WARN
+    assert check({"type": "integer"})(1) == VALID
+    assert check({"type": ["integer", "number"]})(1.0) == VALID
     assert check({"type": "integer"})(1.5) == INVALID
 
 

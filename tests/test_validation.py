@@ -104,6 +104,20 @@ def test_dates_in_another_shape_are_warnings_not_errors(example):
     assert "yyyy-MM-dd" in report.warnings[0].message
 
 
+def test_a_whole_float_id_is_valid_with_a_warning_naming_the_int_to_send(example):
+    example["order_info"]["order_id"] = 23518265.0
+    example["contact_info"][0]["contact_id"] = 7.0
+    example["customer_info"]["customer_id"] = 191696570
+    report = kn.validate(example)
+    assert report.ok
+    assert sorted((w.path, w.keyword) for w in report.warnings) == [
+        ("contact_info.0.contact_id", "integer"),
+        ("order_info.order_id", "integer"),
+    ]
+    order = next(w for w in report.warnings if w.path == "order_info.order_id")
+    assert "send the whole number 23518265" in order.message and order.value == 23518265.0
+
+
 def test_report_frame_has_stable_columns_also_when_empty(example):
     empty = kn.validate(example).to_frame()
     assert list(empty.columns) == ["path", "message", "keyword", "value", "severity"]
