@@ -194,3 +194,8 @@ def test_bodies_are_copied_in_not_referenced():
     original = copy.deepcopy(store.get(42))
     body["customer_info"]["customer_name"] = "mutated"
     assert store.get(42) == original
+
+
+def test_an_order_that_is_not_a_body_is_a_clear_error_naming_its_position():
+    with pytest.raises(kn.BodyTypeError, match=r"orders\[1\] is a str, not a body"):
+        OrderStore([{"order_info": {"order_id": 5}}, "not a body"])

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import paths
-from ..exceptions import ConfigurationError, KaptureError
+from ..exceptions import BodyTypeError, ConfigurationError, KaptureError
 from ..jsonvalues import json_copy
 from ..schema import documented_example, template
 
@@ -216,7 +216,7 @@ def _seeds(orders: Orders) -> list[tuple[Mapping, dict[str, int | None]]]:
     bodies = [orders] if isinstance(orders, Mapping) else list(orders)
     for index, body in enumerate(bodies):
         if not isinstance(body, Mapping):
-            raise TypeError(f"orders[{index}] is a {type(body).__name__}, not a body (a dict)")
+            raise BodyTypeError(f"orders[{index}] is a {type(body).__name__}, not a body (a dict)")
     return [(body, _given_ids(body)) for body in bodies]
 
 
