@@ -82,6 +82,9 @@ def send_many(
     limiter = RateLimiter(rate_limit)
     client.ensure_pool(concurrency)
 
+    def unsent(position: int) -> dict:
+        return SendResult(order_id=_order_id(bodies[position]), error=f"not sent: {stop.reason}").row()
+
     def outcome(position: int) -> dict:
         body, label = bodies[position], index[position]
         if position in problems:
@@ -89,7 +92,7 @@ def send_many(
         if not isinstance(body, dict):
             return SendResult(error=f"not sent: a body is a dict (a JSON object), got {type(body).__name__}").row()
         if stop.reason is not None:
-            return SendResult(order_id=_order_id(body), error=f"not sent: {stop.reason}").row()
+            return unsent(position)
         if not dry_run:
             limiter.wait()
         row = client.send(body, validate=validate, dry_run=dry_run, schema=schema).row()
@@ -129,8 +132,7 @@ def send_many(
                         rows[position] = future.result()
         for position, row in enumerate(rows):
             if row is None:
-                unsent = SendResult(order_id=_order_id(bodies[position]), error=f"not sent: {stop.reason}")
-                rows[position] = record(position, unsent.row())
+                rows[position] = record(position, unsent(position))
     finally:
         bar.close()
         if book is not None and book is not journal:

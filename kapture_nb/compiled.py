@@ -14,13 +14,13 @@ from itertools import repeat
 from typing import Any
 
 from .jsonvalues import is_clean, json_equal
+from .schema import FREE_FORM, types_of
 
 VALID, WARN, INVALID = 0, 1, 2
 DATE_SHAPES = {
     "date": re.compile(r"\d{4}-\d{2}-\d{2}\Z"),
     "date-time": re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?\Z"),
 }
-FREE_FORM = "x-free-form"
 _KNOWN = {
     "type", "properties", "required", "additionalProperties", "items", "minItems", "maxItems",
     "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
@@ -42,7 +42,7 @@ _TYPE_TESTS = {
 }
 
 
-def wants_whole(types: list) -> bool:
+def wants_whole(types: tuple[str, ...]) -> bool:
     """Whether a node typed ``types`` takes integers but not other numbers (so a float there earns a warning)."""
     return "integer" in types and "number" not in types
 
@@ -107,8 +107,7 @@ class _Writer:
             check = self.const(self.delegate(schema))
             self.emit(depth, f"if not ({check}({v}) and _clean({v})): return 2")
             return
-        types = schema.get("type")
-        types = [types] if isinstance(types, str) else list(types or [])
+        types = types_of(schema)
         if types:
             tests = [_TYPE_TESTS[t].format(v=v) for t in sorted(types, key=_CHEAP_FIRST.index)]
             self.emit(depth, f"if not ({' or '.join(tests)}): return 2")
@@ -125,13 +124,13 @@ class _Writer:
         self._arrays(schema, v, depth, types)
         self._objects(schema, v, depth, types)
 
-    def _guard(self, depth: int, v: str, types: list, kinds: tuple, test: str) -> int:
+    def _guard(self, depth: int, v: str, types: tuple[str, ...], kinds: tuple, test: str) -> int:
         if types and set(types) <= set(kinds):
             return depth
         self.emit(depth, f"if {test.format(v=v)}:")
         return depth + 1
 
-    def _strings(self, schema: Mapping, v: str, depth: int, types: list) -> None:
+    def _strings(self, schema: Mapping, v: str, depth: int, types: tuple[str, ...]) -> None:
         wanted = [k for k in ("pattern", "minLength", "maxLength") if k in schema]
         if schema.get("format") in DATE_SHAPES:
             wanted.append("format")
@@ -147,7 +146,7 @@ class _Writer:
         if schema.get("format") in DATE_SHAPES:
             self.emit(depth, f"if {v} and not {self.const(DATE_SHAPES[schema['format']].match)}({v}): w = 1")
 
-    def _numbers(self, schema: Mapping, v: str, depth: int, types: list) -> None:
+    def _numbers(self, schema: Mapping, v: str, depth: int, types: tuple[str, ...]) -> None:
         bounds = {"minimum": "<", "maximum": ">", "exclusiveMinimum": "<=", "exclusiveMaximum": ">="}
         wanted = [k for k in bounds if k in schema]
         if not wanted or (types and not {"integer", "number"} & set(types)):
@@ -158,7 +157,7 @@ class _Writer:
         for keyword in wanted:
             self.emit(depth, f"if {v} {bounds[keyword]} {schema[keyword]!r}: return 2")
 
-    def _arrays(self, schema: Mapping, v: str, depth: int, types: list) -> None:
+    def _arrays(self, schema: Mapping, v: str, depth: int, types: tuple[str, ...]) -> None:
         wanted = [k for k in ("items", "minItems", "maxItems") if k in schema]
         if (types and "array" not in types) or (not types and not wanted):
             return
@@ -174,7 +173,7 @@ class _Writer:
         elif types:  # without a type the whole value was checked for plain JSON already
             self.emit(depth, f"if not _clean({v}): return 2")
 
-    def _objects(self, schema: Mapping, v: str, depth: int, types: list) -> None:
+    def _objects(self, schema: Mapping, v: str, depth: int, types: tuple[str, ...]) -> None:
         wanted = [k for k in ("properties", "required", "additionalProperties") if k in schema]
         if (types and "object" not in types) or (not types and not wanted):
             return

@@ -18,7 +18,7 @@ import pandas as pd
 from . import paths
 from .exceptions import MappingError
 from .jsonvalues import json_copy
-from .schema import leaf_paths, load_schema, node_at, template as make_template
+from .schema import leaf_paths, load_schema, node_at, template as make_template, types_of
 from .validation import ERROR_COLUMNS, validator_for
 
 MISSING_POLICIES = {"omit", "empty", "null"}
@@ -53,8 +53,7 @@ class _Target:
 
 def _kind_of(node: Mapping | None) -> tuple[str, str | None]:
     node = node or {}
-    types = node.get("type", [])
-    types = set([types] if isinstance(types, str) else types)
+    types = set(types_of(node))
     fmt = node.get("format") if node.get("format") in _DATE_FORMATS else None
     if {"integer", "string"} <= types:
         return "digits", fmt

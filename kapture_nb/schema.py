@@ -15,6 +15,12 @@ SECTIONS = {"customer": "customer_info", "enquiry": "enquiry_info", "order": "or
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+def types_of(node: Mapping) -> tuple[str, ...]:
+    """A schema node's ``type`` as a tuple (empty when it has none)."""
+    kind = node.get("type", ())
+    return tuple(kind) if isinstance(kind, list) else (kind,) if isinstance(kind, str) else ()
+
+
 def schema_dir() -> Path:
     """The folder holding the JSON Schemas: inside the installed package, or the checkout's ``schemas/``."""
     for candidate in (_PACKAGE_DIR / "schemas", _PACKAGE_DIR.parent / "schemas"):

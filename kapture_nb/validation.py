@@ -13,7 +13,7 @@ import pandas as pd
 from . import paths
 from .exceptions import BodyValidationError
 from .compiled import DATE_SHAPES, INVALID, VALID, compile_check, wants_whole
-from .schema import FREE_FORM, load_schema
+from .schema import FREE_FORM, load_schema, types_of
 
 ERROR_COLUMNS = ["path", "message", "keyword", "value", "severity"]
 _JSON_SCALARS = (str, int, float, bool, type(None))
@@ -126,8 +126,7 @@ class _Rules:
     def _walk(self, node: Any, at: tuple[str, ...]) -> None:
         if not isinstance(node, Mapping):
             return
-        types = node.get("type")
-        if wants_whole([types] if isinstance(types, str) else list(types or [])):
+        if wants_whole(types_of(node)):
             self.whole.append(at)
         if node.get(FREE_FORM) and node.get("properties") and node.get("additionalProperties", True) is not False:
             self.declared.append((at, list(node["properties"])))
@@ -294,14 +293,9 @@ def _order_key(body: Any, path: paths.Path) -> tuple:
     return tuple(key)
 
 
-def _types(node: Mapping) -> list:
-    kind = node.get("type", [])
-    return kind if isinstance(kind, list) else [kind]
-
-
 def _expected(schema: Mapping) -> str:
-    words = [_TYPE_WORDS.get(t, t) for t in _types(schema)]
-    if "pattern" in schema and "string" in _types(schema):
+    words = [_TYPE_WORDS.get(t, t) for t in types_of(schema)]
+    if "pattern" in schema and "string" in types_of(schema):
         digits = _PATTERN_WORDS.get(schema["pattern"], f"a string matching {schema['pattern']}")
         words = [digits if w == "a string" else w for w in words]
     return " or ".join(words)

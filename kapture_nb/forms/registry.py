@@ -5,7 +5,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .. import paths
-from ..schema import FREE_FORM
+from ..schema import FREE_FORM, types_of
 from .arrays import ArrayField
 from .base import Field
 from .free_form import FreeFormField
@@ -23,12 +23,6 @@ from .scalars import (
 )
 
 Predicate = Callable[[Mapping], bool]
-
-
-def types_of(node: Mapping) -> tuple[str, ...]:
-    """The node's ``type`` as a tuple (empty when it has none)."""
-    kind = node.get("type", ())
-    return tuple(kind) if isinstance(kind, list) else (kind,) if isinstance(kind, str) else ()
 
 
 def has_type(*names: str) -> Predicate:
