@@ -17,7 +17,7 @@ import pandas as pd
 import requests
 
 import kapture_nb as kn
-from kapture_nb.client import ENDPOINT
+from kapture_nb.schema import ENDPOINT
 
 N, LATENCY_MS, CONCURRENCY, PORT, REPEAT = 1_000, 20, 8, 8792, 3
 

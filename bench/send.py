@@ -15,7 +15,7 @@ import time
 import requests
 
 import kapture_nb as kn
-from kapture_nb.client import ENDPOINT
+from kapture_nb.schema import ENDPOINT
 from kapture_nb.schema import documented_example
 
 N = 2_000

@@ -24,11 +24,11 @@ from .frames import SendResult, frame_from_rows
 from .journal import Journal
 from .mapping import FieldMapping
 from .retry import SAFE_STATUSES, make_retry
+from .schema import ENDPOINT
 from .validation import Validator, validator_for
 
 log = logging.getLogger(__name__)
 
-ENDPOINT = "/ms/customer/order/api/v1/add-update"
 _SUBDOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\Z")
 _DEFAULT_POOL = 10
 

@@ -14,13 +14,9 @@ from itertools import repeat
 from typing import Any
 
 from .jsonvalues import is_clean, json_equal
-from .schema import FREE_FORM, types_of
+from .schema import DATE_FORMATS, FREE_FORM, types_of
 
 VALID, WARN, INVALID = 0, 1, 2
-DATE_SHAPES = {
-    "date": re.compile(r"\d{4}-\d{2}-\d{2}\Z"),
-    "date-time": re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?\Z"),
-}
 _KNOWN = {
     "type", "properties", "required", "additionalProperties", "items", "minItems", "maxItems",
     "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
@@ -132,7 +128,7 @@ class _Writer:
 
     def _strings(self, schema: Mapping, v: str, depth: int, types: tuple[str, ...]) -> None:
         wanted = [k for k in ("pattern", "minLength", "maxLength") if k in schema]
-        if schema.get("format") in DATE_SHAPES:
+        if schema.get("format") in DATE_FORMATS:
             wanted.append("format")
         if not wanted or (types and "string" not in types):
             return
@@ -143,8 +139,9 @@ class _Writer:
             self.emit(depth, f"if len({v}) < {int(schema['minLength'])}: return 2")
         if "maxLength" in schema:
             self.emit(depth, f"if len({v}) > {int(schema['maxLength'])}: return 2")
-        if schema.get("format") in DATE_SHAPES:
-            self.emit(depth, f"if {v} and not {self.const(DATE_SHAPES[schema['format']].match)}({v}): w = 1")
+        if schema.get("format") in DATE_FORMATS:
+            shape = DATE_FORMATS[schema["format"]].shape
+            self.emit(depth, f"if {v} and not {self.const(shape.match)}({v}): w = 1")
 
     def _numbers(self, schema: Mapping, v: str, depth: int, types: tuple[str, ...]) -> None:
         bounds = {"minimum": "<", "maximum": ">", "exclusiveMinimum": "<=", "exclusiveMaximum": ">="}

@@ -12,6 +12,7 @@ import requests
 from pandas.arrays import BooleanArray, IntegerArray, StringArray
 
 from . import paths
+from .jsonvalues import as_whole
 from .retry import attempts_of
 
 RESULT_COLUMNS = [
@@ -70,15 +71,15 @@ class SendResult:
         if error is None and self.http_status is not None:
             error = _failure(self.http_status, self.payload, self.text, status, message, result)
         return {
-            "order_id": _as_int(self.order_id if self.order_id not in (None, "") else order.get("order_id")),
+            "order_id": as_whole(self.order_id if self.order_id not in (None, "") else order.get("order_id")),
             "ok": error is None and (self.http_status is not None or self.dry_run),
             "http_status": self.http_status,
             "status": _as_text(status),
             "message": _as_text(message),
             "result": result if isinstance(result, bool) else None,
-            "customer_id": _as_int(order.get("customer_id")),
-            "enquiry_id": _as_int(order.get("enquiry_id")),
-            "contact_id": _as_int(order.get("contact_id")),
+            "customer_id": as_whole(order.get("customer_id")),
+            "enquiry_id": as_whole(order.get("enquiry_id")),
+            "contact_id": as_whole(order.get("contact_id")),
             "action": _as_text(order.get("action")),
             "action_event": _as_text(order.get("action_event")),
             "error": error,
@@ -104,18 +105,6 @@ def _failure(http_status: int, payload: Any, text: str | None, status: Any, mess
         return f"status {status!r}{said}"
     if result is False:
         return f"Order.result is false{said}"
-    return None
-
-
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
     return None
 
 

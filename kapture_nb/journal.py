@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .jsonvalues import as_whole
+
 log = logging.getLogger(__name__)
 
 JOURNAL_COLUMNS = [
@@ -125,21 +127,13 @@ class Journal:
                 self._handle = None
 
 
-def _whole(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    return int(value) if isinstance(value, str) and value.isdigit() else None
-
-
 def read_journal(path: str | Path) -> pd.DataFrame:
     """The journal as a DataFrame, one row per line, with JOURNAL_COLUMNS."""
     entries = _lines(Path(path))
     frame = pd.DataFrame([[entry.get(c) for c in JOURNAL_COLUMNS] for entry in entries], columns=JOURNAL_COLUMNS)
     for column in ("order_id", "attempts", "http_status"):
         # from the raw entries: a column holding None would have made pandas turn the ints into floats
-        frame[column] = pd.array([_whole(entry.get(column)) for entry in entries], dtype="Int64")
+        frame[column] = pd.array([as_whole(entry.get(column)) for entry in entries], dtype="Int64")
     frame["ok"] = frame["ok"].astype(bool)
     frame["elapsed_ms"] = pd.to_numeric(frame["elapsed_ms"], errors="coerce").astype("float64")
     frame["time"] = pd.to_datetime(frame["time"], utc=True, format="ISO8601")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 
@@ -29,6 +30,23 @@ def json_equal(a: Any, b: Any) -> bool:
     if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
         return False
     return a == b
+
+
+def as_whole(value: Any) -> int | None:
+    """A whole number from an int, a numpy integer, a whole finite float or a string of ASCII digits; None otherwise.
+
+    The one reading of ids and counts for the store, the result frames and the journal; ``True`` is not 1.
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, numbers.Integral):  # int and numpy's integers, not numpy's bool_
+        return int(value)
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value.is_integer() else None
+    if isinstance(value, str):
+        text = value.strip()
+        return int(text) if text.isascii() and text.isdigit() else None
+    return None
 
 
 def json_copy(value: Any) -> Any:

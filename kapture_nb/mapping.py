@@ -18,13 +18,12 @@ import pandas as pd
 from . import paths
 from .exceptions import MappingError
 from .jsonvalues import json_copy
-from .schema import leaf_paths, load_schema, node_at, template as make_template, types_of
+from .schema import DATE_FORMATS, leaf_paths, load_schema, node_at, template as make_template, types_of
 from .validation import ERROR_COLUMNS, validator_for
 
 MISSING_POLICIES = {"omit", "empty", "null"}
 PROBLEM_COLUMNS = ["row", *ERROR_COLUMNS]
 _OMIT = object()
-_DATE_FORMATS = {"date": "%Y-%m-%d", "date-time": "%Y-%m-%d %H:%M:%S"}
 
 
 class Const:
@@ -54,7 +53,7 @@ class _Target:
 def _kind_of(node: Mapping | None) -> tuple[str, str | None]:
     node = node or {}
     types = set(types_of(node))
-    fmt = node.get("format") if node.get("format") in _DATE_FORMATS else None
+    fmt = node.get("format") if node.get("format") in DATE_FORMATS else None
     if {"integer", "string"} <= types:
         return "digits", fmt
     for kind in ("string", "integer", "number", "boolean"):
@@ -78,7 +77,7 @@ def _date_text(value: dt.date, fmt: str | None) -> str:
     if fmt is None:
         is_midnight = not isinstance(value, dt.datetime) or (value.time() == dt.time(0) and value.tzinfo is None)
         fmt = "date" if is_midnight else "date-time"
-    return value.strftime(_DATE_FORMATS[fmt])
+    return value.strftime(DATE_FORMATS[fmt].strftime)
 
 
 def to_json_value(value: Any, kind: str = "any", date_format: str | None = None) -> Any:
@@ -198,7 +197,7 @@ class FieldMapping:
             column = df[source]
             if pd.api.types.is_datetime64_any_dtype(column.dtype):
                 fmt = target.date_format or ("date" if (column.dropna().dt.normalize() == column.dropna()).all() else "date-time")
-                texts = column.dt.strftime(_DATE_FORMATS[fmt])
+                texts = column.dt.strftime(DATE_FORMATS[fmt].strftime)
                 return [_OMIT if is_missing(v) else v for v in texts.tolist()]
             kind, fmt = target.kind, target.date_format
             return [v if type(v) is str and kind in ("string", "any") else to_json_value(v, kind, fmt) for v in column.tolist()]
@@ -356,8 +355,8 @@ def _infer(column: pd.Series, max_enum: int) -> dict:
         return {"type": "integer"} if len(finite) and (finite == finite.round()).all() else {"type": "number"}
     texts = values.map(lambda v: v if isinstance(v, str) else None).dropna()
     if len(texts) == len(values) and len(values):
-        for fmt, pattern in (("date", r"\d{4}-\d{2}-\d{2}"), ("date-time", r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")):
-            if texts.str.fullmatch(pattern).all():
+        for fmt, date_format in DATE_FORMATS.items():
+            if texts.map(date_format.shape.match).notna().all():
                 return {"type": "string", "format": fmt}
         distinct = sorted(texts.unique())
         if len(distinct) <= max_enum and len(distinct) * 2 <= len(texts):

@@ -3,16 +3,34 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
+ENDPOINT = "/ms/customer/order/api/v1/add-update"
+"""The path of Add Order and Update Order, the one URL the schemas describe."""
 REQUEST_SCHEMA = "update_order.request.schema.json"
 RESPONSE_SCHEMA = "update_order.response.schema.json"
 FREE_FORM = "x-free-form"
 SECTIONS = {"customer": "customer_info", "enquiry": "enquiry_info", "order": "order_info"}
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class DateFormat(NamedTuple):
+    """One date format: as other Kapture pages spell it, for strftime, and the shape a string in it has."""
+
+    spelled: str
+    strftime: str
+    shape: re.Pattern[str]
+
+
+# Other pages of the Kapture reference use these; this page gives none, so they are conventions (warnings).
+DATE_FORMATS = {
+    "date": DateFormat("yyyy-MM-dd", "%Y-%m-%d", re.compile(r"\d{4}-\d{2}-\d{2}\Z")),
+    "date-time": DateFormat("yyyy-MM-dd HH:mm:ss", "%Y-%m-%d %H:%M:%S", re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?\Z")),
+}
 
 
 def types_of(node: Mapping) -> tuple[str, ...]:

@@ -12,12 +12,11 @@ import pandas as pd
 
 from . import paths
 from .exceptions import BodyValidationError
-from .compiled import DATE_SHAPES, INVALID, VALID, compile_check, wants_whole
-from .schema import FREE_FORM, load_schema, types_of
+from .compiled import INVALID, VALID, compile_check, wants_whole
+from .schema import DATE_FORMATS, FREE_FORM, load_schema, types_of
 
 ERROR_COLUMNS = ["path", "message", "keyword", "value", "severity"]
 _JSON_SCALARS = (str, int, float, bool, type(None))
-_DATE_SPELLED = {"date": "yyyy-MM-dd", "date-time": "yyyy-MM-dd HH:mm:ss"}
 _PATTERN_WORDS = {"^[0-9]+$": "a string of digits", "^[0-9]*$": "a string of digits, or empty"}
 _TYPE_WORDS = {
     "string": "a string",
@@ -130,7 +129,7 @@ class _Rules:
             self.whole.append(at)
         if node.get(FREE_FORM) and node.get("properties") and node.get("additionalProperties", True) is not False:
             self.declared.append((at, list(node["properties"])))
-        if node.get("format") in DATE_SHAPES:
+        if node.get("format") in DATE_FORMATS:
             self.dates.append((at, node["format"]))
         for key, child in node.get("properties", {}).items():
             self._walk(child, at + (key,))
@@ -236,7 +235,7 @@ class Validator:
     def _warnings(self, body: dict) -> list[FieldError]:
         warnings = []
         for pattern, fmt in self._rules.dates:
-            shape, spelled = DATE_SHAPES[fmt], _DATE_SPELLED[fmt]
+            shape, spelled = DATE_FORMATS[fmt].shape, DATE_FORMATS[fmt].spelled
             for at, value in paths.expand(body, pattern):
                 if isinstance(value, str) and value and not shape.match(value):
                     warnings.append(

@@ -1,29 +1,11 @@
-"""Shared fixtures: the documented example, the example folder, sandboxes, and frames of orders to send."""
+"""Shared fixtures: the documented example, sandboxes. Helpers that tests import live in helpers.py."""
 from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
-import pandas as pd
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "schemas" / "examples"
-FIRST_ID = 30_000_000
-
-
-def orders(n: int, start: int = FIRST_ID) -> pd.DataFrame:
-    """A DataFrame of flattened bodies: columns are body paths."""
-    return pd.DataFrame(
-        {
-            "order_info.order_id": list(range(start, start + n)),
-            "customer_info.customer_name": [f"Customer {i}" for i in range(n)],
-            "order_info.associate_fields.batch": ["b1"] * n,
-        },
-        index=[f"row-{i}" for i in range(n)],
-    )
-
+from helpers import EXAMPLES
 
 @pytest.fixture(scope="session")
 def documented_example_master() -> dict:

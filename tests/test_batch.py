@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import kapture_nb as kn
-from tests.conftest import FIRST_ID, orders
+from helpers import FIRST_ID, orders
 
 
 def test_rows_come_back_in_input_order_with_the_input_index(fresh_sandbox):

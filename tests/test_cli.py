@@ -83,9 +83,9 @@ def test_sandbox_command_serves_until_interrupted(tmp_path):
 
     import requests
 
-    from tests.test_client import _free_port
+    from helpers import free_port
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "kapture_nb.cli", "sandbox", "--port", str(port), "--password", "pw"],
         stdout=subprocess.PIPE,

@@ -8,12 +8,7 @@ import requests
 
 import kapture_nb as kn
 from kapture_nb.client import resolve_base_url
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from helpers import free_port
 
 
 def test_update_of_the_documented_example_succeeds(client, example):
@@ -137,7 +132,7 @@ def test_slow_response_times_out(fresh_sandbox, example):
 
 
 def test_connection_refused(example):
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     with kn.KaptureClient(base_url=url, username="u", password="p", retries=1) as client:
         row = client.update_order(example).iloc[0]
     assert row["error"] == "connection refused: nothing is listening at that address"

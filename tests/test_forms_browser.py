@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 
-from tests.conftest import ROOT
+from helpers import ROOT
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_FLAGS = [
@@ -37,7 +37,7 @@ def _chromium() -> str:
     return found
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -48,7 +48,7 @@ def lab(tmp_path_factory):
     """JupyterLab on localhost, serving a copy of notebooks/ (its autosave must not touch the repo)."""
     home = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", home / "notebooks")
-    port, token = _free_port(), "kapture-browser-test"
+    port, token = free_port(), "kapture-browser-test"
     env = {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(home / "config"),

@@ -14,7 +14,7 @@ import pandas as pd
 
 import kapture_nb as kn
 from kapture_nb.journal import Journal, body_hash, row_key
-from tests.conftest import FIRST_ID, orders
+from helpers import FIRST_ID, orders
 
 PASSWORD = "Jr7-UNIQUE-journal-pa55-Qw2"
 

@@ -4,7 +4,7 @@ import subprocess
 import sys
 import textwrap
 
-from tests.conftest import ROOT
+from helpers import ROOT
 
 
 def test_wheel_installed_outside_the_checkout_finds_and_uses_the_schema(tmp_path):

@@ -3,7 +3,7 @@ import json
 import pytest
 
 import kapture_nb as kn
-from tests.conftest import ROOT
+from helpers import ROOT
 
 
 def _leaves(node, at=()):

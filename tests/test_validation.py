@@ -11,7 +11,7 @@ from hypothesis_jsonschema import from_schema
 
 import kapture_nb as kn
 from kapture_nb import paths
-from tests.conftest import EXAMPLES
+from helpers import EXAMPLES
 
 INVALID = sorted((EXAMPLES / "invalid").glob("*.json"))
 

@@ -12,6 +12,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..jsonvalues import is_clean, json_copy
+from ..schema import DATE_FORMATS
 from ..validation import FieldError
 from .base import NOTHING, Field, FormContext
 
@@ -147,13 +148,13 @@ class StringField(LeafField):
 class DateField(StringField):
     """A date string ``yyyy-MM-dd`` (or ``""``), in a text box."""
 
-    placeholder = "yyyy-MM-dd"
+    placeholder = DATE_FORMATS["date"].spelled
 
 
 class DateTimeField(StringField):
     """A date-time string ``yyyy-MM-dd HH:mm:ss`` (or ``""``), in a text box."""
 
-    placeholder = "yyyy-MM-dd HH:mm:ss"
+    placeholder = DATE_FORMATS["date-time"].spelled
 
 
 class NumberField(StringField):

@@ -20,14 +20,13 @@ from werkzeug.wrappers import Request, Response
 
 from .. import paths
 from ..exceptions import ConfigurationError
-from ..schema import for_add, load_schema
+from ..schema import ENDPOINT, for_add, load_schema
 from ..validation import Validator
 from .faults import Faults
 from .store import Ids, Orders, OrderStore, UnknownOrderError, order_id_of
 
 logger = logging.getLogger(__name__)
 
-ENDPOINT = "/ms/customer/order/api/v1/add-update"
 INVALID_AUTH = {"message": "Invalid Auth Key", "status": "failed"}
 _REQUEST_DTYPES = {
     "time": object,
@@ -39,7 +38,6 @@ _REQUEST_DTYPES = {
     "fault": object,
     "elapsed_ms": "float64",
 }
-REQUEST_COLUMNS = list(_REQUEST_DTYPES)
 LOG_LIMIT = 100_000
 
 
@@ -116,7 +114,6 @@ class SandboxApp:
         if log_limit is not None and (isinstance(log_limit, bool) or not isinstance(log_limit, int) or log_limit < 1):
             raise ConfigurationError(f"log_limit must be a whole number of requests, 1 or more, or None, got {log_limit!r}")
         self.username = username
-        self.uses_token = token is not None
         credentials = token if token is not None else base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
         self._credentials = credentials.encode("utf-8")
         self.store = OrderStore(orders, unknown_order=unknown_order)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..exceptions import KaptureError
-from .app import ENDPOINT, LOG_LIMIT, SandboxApp
+from ..schema import ENDPOINT
+from .app import LOG_LIMIT, SandboxApp
 from .faults import Faults
 from .http import WSGIServer
 from .store import Orders

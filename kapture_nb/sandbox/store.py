@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import paths
 from ..exceptions import BodyTypeError, ConfigurationError, KaptureError
-from ..jsonvalues import json_copy
+from ..jsonvalues import as_whole, json_copy
 from ..schema import documented_example, template
 
 SECTIONS = ("customer_info", "contact_info", "enquiry_info", "order_info")
@@ -50,15 +50,8 @@ class UnknownOrderError(KaptureError, LookupError):
 
 def as_id(value: Any) -> int | None:
     """A positive integer id from an int or a string of digits; None for "", missing or anything else."""
-    if isinstance(value, (bool, np.bool_)):
-        return None
-    if isinstance(value, (int, np.integer)):
-        return int(value) if value > 0 else None
-    if isinstance(value, float) and value.is_integer() and value > 0:
-        return int(value)
-    if isinstance(value, str) and value.isascii() and value.isdigit() and int(value) > 0:
-        return int(value)
-    return None
+    whole = as_whole(value)
+    return whole if whole is not None and whole > 0 else None
 
 
 def order_id_of(body: Any) -> int | None:
