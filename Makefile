@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo bench notebooks clean
+.PHONY: test lint demo bench notebooks clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,13 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-test: $(STAMP)
+# Lint and types first: a style or type error fails the run before the slower tests start.
+test: lint
 	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 demo: $(STAMP)
 	$(VENV)/bin/kapture-nb demo
@@ -31,4 +36,4 @@ notebooks: $(STAMP)
 	$(PY) -c "import sys, nbformat, nbclient; [nbformat.write(nbclient.execute(nbformat.read(p, as_version=4), cwd='notebooks', kernel_name='python3', timeout=300, record_timing=False), p) or print('executed', p) for p in sys.argv[1:]]" $(NOTEBOOKS)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache

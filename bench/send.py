@@ -15,8 +15,7 @@ import time
 import requests
 
 import kapture_nb as kn
-from kapture_nb.schema import ENDPOINT
-from kapture_nb.schema import documented_example
+from kapture_nb.schema import ENDPOINT, documented_example
 
 N = 2_000
 PORT = 8791
@@ -37,7 +36,7 @@ def timed(label: str, func, items: list) -> float:
     for item in items:
         func(item)
     seconds = time.perf_counter() - start
-    print(f"{label:<40} {seconds:7.2f} s  {seconds / len(items) * 1000:6.3f} ms/update")  # noqa: T201
+    print(f"{label:<40} {seconds:7.2f} s  {seconds / len(items) * 1000:6.3f} ms/update")
     return seconds
 
 
@@ -56,14 +55,14 @@ def main() -> None:
         for body in items[:50]:  # warm both ends up
             session.post(url, json=body, auth=("demo", "demo"))
             client.update_order(body)
-        print(f"{N} updates, sandbox in a separate process, no latency")  # noqa: T201
+        print(f"{N} updates, sandbox in a separate process, no latency")
         naive = timed("(a) requests.post loop", lambda b: requests.post(url, json=b, auth=("demo", "demo")), items)
         bare = timed("(b) requests.Session().post loop", lambda b: session.post(url, json=b, auth=("demo", "demo")), items)
         ours = timed("client.update_order (validates, frames)", client.update_order, items)
         checked = client.update_order(items[0]).iloc[0]
         assert checked["ok"], checked["error"]
-        print(f"client vs bare Session: {ours / bare:.2f}x the time (goal <= 1.3x)")  # noqa: T201
-        print(f"client vs naive loop:   {naive / ours:.2f}x faster (goal > 1x)")  # noqa: T201
+        print(f"client vs bare Session: {ours / bare:.2f}x the time (goal <= 1.3x)")
+        print(f"client vs naive loop:   {naive / ours:.2f}x faster (goal > 1x)")
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -8,6 +8,7 @@ Goal (issue 2): at least 300x faster than (a) and 10x faster than (b) on valid b
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import random
@@ -54,10 +55,8 @@ def per_body(func, bodies: list, repeat: int = 3) -> float:
 
 
 def naive(body: dict, schema: dict) -> None:
-    try:
+    with contextlib.suppress(jsonschema.ValidationError):
         jsonschema.validate(body, schema)
-    except jsonschema.ValidationError:
-        pass
 
 
 def main() -> None:
@@ -75,7 +74,7 @@ def main() -> None:
     us = 1e6
     lines = [
         f"bodies: {len(valid)} valid, {len(invalid)} invalid (baseline (a) timed on {SAMPLE_A} valid bodies)",
-        f"kn.validate, valid:          {ours_valid * us:9.1f} us/body  -> {len(valid) / (ours_valid * len(valid)) / 1000:.0f}k bodies/s",
+        f"kn.validate, valid:          {ours_valid * us:9.1f} us/body  -> {1 / ours_valid / 1000:.0f}k bodies/s",
         f"kn.validate, invalid:        {ours_invalid * us:9.1f} us/body  (every error, messages and paths)",
         f"(a) jsonschema.validate:     {a_valid * us:9.1f} us/body  -> ratio {a_valid / ours_valid:7.0f}x  (goal >= 300x)",
         f"(b) cached iter_errors:      {b_valid * us:9.1f} us/body  -> ratio {b_valid / ours_valid:7.1f}x  (goal >= 10x)",
@@ -83,7 +82,7 @@ def main() -> None:
         f"100,000 valid bodies would take {ours_valid * 100_000:.2f} s",
     ]
     for line in lines:
-        print(line)  # noqa: T201 - a benchmark reports on stdout
+        print(line)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
 """kapture_nb: try out Kapture CRM's Update Order API from Jupyter."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .client import KaptureClient
 from .exceptions import (
     BodyTypeError,
@@ -7,13 +11,38 @@ from .exceptions import (
     KaptureError,
     MappingError,
 )
-from .forms import SchemaForm, UpdateOrderForm
 from .frames import RESULT_COLUMNS, response_frame
 from .journal import JOURNAL_COLUMNS, read_journal
 from .mapping import Const, FieldMapping, infer_associate_fields
-from .sandbox import Faults, Sandbox
 from .schema import documented_example, load_response_schema, load_schema, template, with_associate_fields
 from .validation import FieldError, ValidationReport, Validator, validate
+
+if TYPE_CHECKING:
+    from .forms import SchemaForm, UpdateOrderForm
+    from .sandbox import Faults, Sandbox
+
+# Loaded on first use: the forms bring ipywidgets and IPython, the sandbox its WSGI server.
+_LAZY = {
+    "SchemaForm": "kapture_nb.forms",
+    "UpdateOrderForm": "kapture_nb.forms",
+    "Faults": "kapture_nb.sandbox",
+    "Sandbox": "kapture_nb.sandbox",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'kapture_nb' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "JOURNAL_COLUMNS",
@@ -30,8 +59,8 @@ __all__ = [
     "MappingError",
     "Sandbox",
     "SchemaForm",
-    "ValidationReport",
     "UpdateOrderForm",
+    "ValidationReport",
     "Validator",
     "documented_example",
     "infer_associate_fields",

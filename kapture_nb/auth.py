@@ -13,7 +13,7 @@ REDACTED = "<redacted>"
 class BasicCredentials(requests.auth.AuthBase):
     """``Authorization: Basic <token>`` from a user name and password, or from a ready token."""
 
-    __slots__ = ("username", "_token")
+    __slots__ = ("_token", "username")
 
     def __init__(self, username: str | None = None, password: str | None = None, token: str | None = None) -> None:
         if token:

@@ -15,7 +15,10 @@ class BodyFileError(KaptureError, ValueError):
 
 
 def read_bodies(path: str | Path) -> list[tuple[str, Any]]:
-    """``(label, body)`` pairs from one UTF-8 file (a BOM is allowed); the label is ``line N`` (JSONL), ``item N`` (a JSON list) or ``""``."""
+    """``(label, body)`` pairs from one UTF-8 file (a BOM is allowed).
+
+    The label is ``line N`` (JSONL), ``item N`` (a JSON list) or ``""`` (one body).
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")

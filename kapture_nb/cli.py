@@ -9,6 +9,7 @@ import pandas as pd
 
 from .bodyfiles import BodyFileError, read_bodies
 from .exceptions import KaptureError
+from .schema import ENDPOINT
 from .validation import validate
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
@@ -79,7 +80,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         host=args.host,
     )
     sandbox.start()
-    _write(f"Kapture sandbox at {sandbox.url} (POST /ms/customer/order/api/v1/add-update); Ctrl-C stops it")
+    _write(f"Kapture sandbox at {sandbox.url} (POST {ENDPOINT}); Ctrl-C stops it")
     sys.stdout.flush()
     try:
         sandbox.serve_forever()

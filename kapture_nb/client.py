@@ -8,7 +8,8 @@ import os
 import re
 import shlex
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,9 +18,10 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from . import paths
 from .auth import BasicCredentials
-from .batch import send_many
-from .exceptions import BodyTypeError, ConfigurationError, KaptureError
+from .batch import BatchOptions, Data, bodies_of, send_many
+from .exceptions import BodyTypeError, ConfigurationError
 from .frames import SendResult, frame_from_rows
 from .journal import Journal
 from .mapping import FieldMapping
@@ -81,7 +83,7 @@ class KaptureClient:
         retry_statuses: tuple[int, ...] = SAFE_STATUSES,
         verify: bool | str = True,
         allow_insecure: bool = False,
-        schema: Mapping | None = None,
+        schema: Mapping[str, Any] | None = None,
     ) -> None:
         self.base_url = resolve_base_url(subdomain, base_url, allow_insecure)
         self.url = self.base_url + ENDPOINT
@@ -105,10 +107,10 @@ class KaptureClient:
         self.ensure_pool(_DEFAULT_POOL)
 
     @classmethod
-    def from_env(cls, **kwargs: Any) -> "KaptureClient":
+    def from_env(cls, **kwargs: Any) -> KaptureClient:
         """A client from KAPTURE_SUBDOMAIN or KAPTURE_BASE_URL, and KAPTURE_USERNAME + KAPTURE_PASSWORD or KAPTURE_TOKEN."""
         env = os.environ
-        settings = {
+        settings: dict[str, Any] = {
             "subdomain": env.get("KAPTURE_SUBDOMAIN") or None,
             "base_url": env.get("KAPTURE_BASE_URL") or None,
             "username": env.get("KAPTURE_USERNAME") or None,
@@ -139,7 +141,7 @@ class KaptureClient:
         """Close the connections."""
         self.session.close()
 
-    def __enter__(self) -> "KaptureClient":
+    def __enter__(self) -> KaptureClient:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -154,11 +156,13 @@ class KaptureClient:
 
         return f"<code>{html.escape(repr(self))}</code>"
 
-    def send(self, body: Any, *, validate: bool = True, dry_run: bool = False, schema: Mapping | None = None) -> SendResult:
+    def send(
+        self, body: Any, *, validate: bool = True, dry_run: bool = False, schema: Mapping[str, Any] | None = None
+    ) -> SendResult:
         """Validate (against ``schema``, else the client's) and send one body; failures come back in the result."""
         if not isinstance(body, dict):
             raise BodyTypeError(f"a body is a dict (a JSON object), got {type(body).__name__}")
-        order_id = _order_id(body)
+        order_id = paths.get(body, "order_info.order_id")
         if validate:
             report = (self._validator if schema is None else validator_for(schema)).validate(body)
             if not report.ok:
@@ -199,17 +203,17 @@ class KaptureClient:
         request.prepare_body(data, None)
         return request
 
-    def update_order(self, body: dict, *, validate: bool = True, dry_run: bool = False) -> pd.DataFrame:
+    def update_order(self, body: dict[str, Any], *, validate: bool = True, dry_run: bool = False) -> pd.DataFrame:
         """Send one body; a one-row DataFrame with kn.RESULT_COLUMNS (failures included, never raised)."""
         return frame_from_rows([self.send(body, validate=validate, dry_run=dry_run).row()])
 
     def update_orders(
         self,
-        data: pd.DataFrame | Sequence[dict] | pd.Series,
-        mapping: FieldMapping | Mapping | None = None,
+        data: Data,
+        mapping: FieldMapping | Mapping[Any, Any] | None = None,
         *,
         concurrency: int = 4,
-        journal: str | os.PathLike | Journal | None = None,
+        journal: str | os.PathLike[str] | Journal | None = None,
         progress: bool = True,
         dry_run: bool = False,
         rate_limit: float | None = None,
@@ -217,19 +221,18 @@ class KaptureClient:
     ) -> pd.DataFrame:
         """Send many bodies (a list, a Series of dicts, or a DataFrame through ``mapping``); one row each, in input order.
 
-        A DataFrame without a mapping is read as flattened bodies: its columns are
-        body paths. Rows are validated against the mapping's schema when it has one
-        (so its declared associate fields count), else the client's. Rows already recorded as succeeded in ``journal`` with the same
-        body are not sent again (their row comes back with ``attempts`` 0). A 401
-        stops the batch: the rest is marked as not sent.
+        A DataFrame without a mapping is read as flattened bodies: its columns are body paths. Rows are
+        validated against the mapping's schema when it has one (so its declared associate fields count),
+        else the client's. See ``batch.send_many`` for the journal and the stop rules.
         """
-        bodies, index, problems, schema = _bodies_of(data, mapping, self.schema)
-        return send_many(
-            self, bodies, index, problems=problems, concurrency=concurrency, journal=journal,
-            progress=progress, dry_run=dry_run, rate_limit=rate_limit, validate=validate, schema=schema,
+        options = BatchOptions(
+            concurrency=concurrency, journal=journal, progress=progress, dry_run=dry_run, rate_limit=rate_limit
         )
+        batch = bodies_of(data, mapping, self.schema)
+        self.ensure_pool(options.concurrency)
+        return send_many(partial(self.send, validate=validate, dry_run=dry_run, schema=batch.schema), batch, options)
 
-    def to_curl(self, body: dict, reveal: bool = False) -> str:
+    def to_curl(self, body: dict[str, Any], reveal: bool = False) -> str:
         """The curl command that sends this body, Authorization redacted unless ``reveal``."""
         if not isinstance(body, dict):
             raise BodyTypeError(f"a body is a dict (a JSON object), got {type(body).__name__}")
@@ -244,51 +247,20 @@ class KaptureClient:
         )
 
 
-def _bodies_of(data: Any, mapping: Any, schema: Mapping | None) -> tuple[list, pd.Index, dict[int, str], Mapping | None]:
-    """Bodies, their index, the per-position mapping problems and the schema to check them against."""
-    if isinstance(data, pd.DataFrame):
-        if mapping is None:
-            mapping = FieldMapping({column: column for column in data.columns}, schema=schema)
-        elif not isinstance(mapping, FieldMapping):
-            mapping = FieldMapping(mapping, schema=schema)
-        if mapping.schema is not None:
-            schema = mapping.schema
-        mapped = mapping.build(data)
-        positions = {label: i for i, label in enumerate(data.index)} if data.index.is_unique else None
-        problems: dict[int, str] = {}
-        for problem in mapped.problems.itertuples(index=False):
-            if positions is None:
-                raise KaptureError("the DataFrame's index has duplicate labels; reset_index() first")
-            problems.setdefault(positions[problem.row], f"{problem.path}: {problem.message}")
-        return mapped.bodies, data.index, problems, schema
-    if mapping is not None:
-        raise KaptureError("a mapping maps a DataFrame; give bodies (dicts) without one")
-    if isinstance(data, pd.Series):
-        return list(data), data.index, {}, schema
-    if isinstance(data, dict):
-        raise BodyTypeError("update_orders takes many bodies (a list or a DataFrame); use update_order for one")
-    bodies = list(data)
-    return bodies, pd.RangeIndex(len(bodies)), {}, schema
-
-
-def _order_id(body: dict) -> Any:
-    order = body.get("order_info")
-    return order.get("order_id") if isinstance(order, dict) else None
-
-
 def _attempts_of_failure(exc: BaseException) -> int:
     seen: BaseException | None = exc
     while seen is not None:
         for candidate in (seen, *getattr(seen, "args", ())):
             attempts = getattr(candidate, "kapture_attempts", None)
-            if attempts:
+            if isinstance(attempts, int) and attempts:
                 return attempts
         seen = seen.__context__ or seen.__cause__
     return 1
 
 
 def _chain(exc: BaseException) -> str:
-    parts, seen = [], exc
+    parts: list[str] = []
+    seen: BaseException | None = exc
     while seen is not None and len(parts) < 8:
         parts.append(f"{type(seen).__name__}: {seen}")
         parts.extend(f"{type(a).__name__}: {a}" for a in getattr(seen, "args", ()) if isinstance(a, BaseException))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -28,7 +29,7 @@ class DemoRun:
         )
 
 
-def demo_bodies() -> dict[str, dict]:
+def demo_bodies() -> dict[str, dict[str, Any]]:
     """The documented example and three variants: invalid, unknown order, new associate_fields."""
     example = documented_example()
     invalid = copy.deepcopy(example)

@@ -44,7 +44,7 @@ class SendResult:
     dry_run: bool = False
 
     @classmethod
-    def from_response(cls, response: requests.Response, order_id: Any = None, elapsed_ms: float | None = None) -> "SendResult":
+    def from_response(cls, response: requests.Response, order_id: Any = None, elapsed_ms: float | None = None) -> SendResult:
         """Read a requests Response: status, JSON body (or why it is not JSON), attempts."""
         text = response.text
         if elapsed_ms is None:
@@ -57,7 +57,7 @@ class SendResult:
             payload = None
         return cls(order_id, response.status_code, payload, text, None, attempts_of(response.raw), elapsed_ms)
 
-    def row(self) -> dict:
+    def row(self) -> dict[str, Any]:
         """This result as a dict with the RESULT_COLUMNS keys."""
         payload = self.payload if isinstance(self.payload, dict) else {}
         status = _either(payload, "status", "Status")
@@ -89,7 +89,7 @@ class SendResult:
         }
 
 
-def _either(payload: dict, lower: str, upper: str) -> Any:
+def _either(payload: dict[str, Any], lower: str, upper: str) -> Any:
     return payload[lower] if lower in payload else payload.get(upper)
 
 
@@ -113,9 +113,12 @@ def _as_text(value: Any) -> str | None:
 
 
 def _order_id_of_request(request: requests.PreparedRequest | None) -> Any:
+    body = request.body if request is not None else None
+    if not isinstance(body, (str, bytes)):
+        return None
     try:
-        return paths.get(json.loads(request.body), "order_info.order_id")
-    except (AttributeError, TypeError, ValueError):
+        return paths.get(json.loads(body), "order_info.order_id")
+    except ValueError:
         return None
 
 
@@ -128,14 +131,15 @@ def _coerce(item: Any) -> SendResult:
         try:
             payload = json.loads(item)
         except ValueError:
-            return SendResult(text=item if isinstance(item, str) else item.decode("utf-8", "replace"), error="response is not JSON")
+            text = item if isinstance(item, str) else item.decode("utf-8", "replace")
+            return SendResult(text=text, error="response is not JSON")
         return SendResult(http_status=200, payload=payload, text=item if isinstance(item, str) else item.decode())
     if isinstance(item, dict):
         return SendResult(http_status=200, payload=item, text=json.dumps(item))
     raise TypeError(f"cannot read a response from a {type(item).__name__}")
 
 
-def _column(name: str, values: list) -> Any:
+def _column(name: str, values: list[Any]) -> Any:
     dtype = RESULT_DTYPES[name]
     if dtype == "Int64":
         mask = np.array([v is None for v in values], dtype=bool)
@@ -148,7 +152,7 @@ def _column(name: str, values: list) -> Any:
     return np.array([np.nan if v is None else v for v in values] if dtype == "float64" else values, dtype=dtype)
 
 
-def frame_from_rows(rows: Sequence[dict], index: Iterable | None = None) -> pd.DataFrame:
+def frame_from_rows(rows: Sequence[dict[str, Any]], index: Iterable[Any] | None = None) -> pd.DataFrame:
     """Rows (dicts keyed by RESULT_COLUMNS) as a DataFrame with the fixed columns and dtypes."""
     data = {name: _column(name, [row[name] for row in rows]) for name in RESULT_COLUMNS}
     frame = pd.DataFrame(data, copy=False)
@@ -157,6 +161,6 @@ def frame_from_rows(rows: Sequence[dict], index: Iterable | None = None) -> pd.D
     return frame
 
 
-def response_frame(responses: Iterable[Any], index: Iterable | None = None) -> pd.DataFrame:
+def response_frame(responses: Iterable[Any], index: Iterable[Any] | None = None) -> pd.DataFrame:
     """Responses (SendResults, requests Responses, parsed bodies or JSON texts) as a DataFrame, one row each."""
     return frame_from_rows([_coerce(item).row() for item in responses], index=index)

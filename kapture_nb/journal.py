@@ -5,9 +5,10 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
@@ -56,7 +57,7 @@ def _ends_mid_line(path: Path) -> bool:
         return False
 
 
-def _lines(path: Path) -> list[dict]:
+def _lines(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     entries = []
@@ -75,18 +76,18 @@ def _lines(path: Path) -> list[dict]:
 class Journal:
     """Appends one JSON line per finished row, flushed at once, so a killed kernel loses only rows in flight."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._handle = None
+        self._handle: TextIO | None = None
 
     def __repr__(self) -> str:
         return f"<Journal {self.path}>"
 
-    def succeeded(self) -> dict[Any, dict]:
+    def succeeded(self) -> dict[Any, dict[str, Any]]:
         """By row key, the rows whose latest entry succeeded, with that entry (a later failure undoes a success)."""
-        done: dict[Any, dict] = {}
+        done: dict[Any, dict[str, Any]] = {}
         for entry in _lines(self.path):
             if entry.get("ok"):
                 done[row_key(entry.get("row"))] = entry
@@ -94,7 +95,7 @@ class Journal:
                 done.pop(row_key(entry.get("row")), None)
         return done
 
-    def record(self, label: Any, digest: str, row: dict) -> None:
+    def record(self, label: Any, digest: str, row: dict[str, Any]) -> None:
         """Append the outcome of one row (never credentials: the row holds only the server's answer)."""
         entry = {
             "row": row_key(label),
@@ -107,17 +108,18 @@ class Journal:
             "error": row.get("error"),
             "response": row.get("response"),
             "elapsed_ms": row.get("elapsed_ms"),
-            "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
         }
         line = json.dumps(entry, ensure_ascii=False, default=str) + "\n"
         with self._lock:
-            if self._handle is None:
+            handle = self._handle
+            if handle is None:
                 torn = _ends_mid_line(self.path)
-                self._handle = self.path.open("a", encoding="utf-8")
+                handle = self._handle = self.path.open("a", encoding="utf-8")
                 if torn:  # end the torn line, or this entry would be glued to it and lost with it
-                    self._handle.write("\n")
-            self._handle.write(line)
-            self._handle.flush()
+                    handle.write("\n")
+            handle.write(line)
+            handle.flush()
 
     def close(self) -> None:
         """Close the file (it is reopened on the next record)."""

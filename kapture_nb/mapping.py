@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import gc
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping
@@ -18,7 +17,8 @@ import pandas as pd
 from . import paths
 from .exceptions import MappingError
 from .jsonvalues import json_copy
-from .schema import DATE_FORMATS, leaf_paths, load_schema, node_at, template as make_template, types_of
+from .schema import DATE_FORMATS, leaf_paths, load_schema, node_at, types_of
+from .schema import template as make_template
 from .validation import ERROR_COLUMNS, validator_for
 
 MISSING_POLICIES = {"omit", "empty", "null"}
@@ -50,7 +50,7 @@ class _Target:
     date_format: str | None
 
 
-def _kind_of(node: Mapping | None) -> tuple[str, str | None]:
+def _kind_of(node: Mapping[str, Any] | None) -> tuple[str, str | None]:
     node = node or {}
     types = set(types_of(node))
     fmt = node.get("format") if node.get("format") in DATE_FORMATS else None
@@ -115,23 +115,27 @@ def _copier(node: Any) -> Callable[[], Any]:
         nested = [(key, _copier(child)) for key, child in node.items() if isinstance(child, (dict, list))]
         if not nested:
             return node.copy
-        def copy_dict() -> dict:
+        def copy_dict() -> dict[str, Any]:
             made = node.copy()
             for key, copy_child in nested:
                 made[key] = copy_child()
             return made
         return copy_dict
     if isinstance(node, list):
-        items = [_copier(child) if isinstance(child, (dict, list)) else (lambda c=child: c) for child in node]
+        items = [_copier(child) if isinstance(child, (dict, list)) else _constant(child) for child in node]
         return lambda: [copy_item() for copy_item in items]
-    return lambda: node
+    return _constant(node)
+
+
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
 
 
 @dataclass
 class MappedRows:
     """Bodies made from a DataFrame, and the cells that could not be mapped (a row each, never lost)."""
 
-    bodies: list[dict]
+    bodies: list[dict[str, Any]]
     index: pd.Index
     problems: pd.DataFrame
 
@@ -143,9 +147,9 @@ class FieldMapping:
         self,
         targets: Mapping[paths.Path, Any],
         *,
-        template: dict | None = None,
+        template: dict[str, Any] | None = None,
         missing: str = "omit",
-        schema: Mapping | None = None,
+        schema: Mapping[str, Any] | None = None,
     ) -> None:
         if missing not in MISSING_POLICIES:
             raise MappingError(f"missing must be one of {sorted(MISSING_POLICIES)}, got {missing!r}")
@@ -162,7 +166,7 @@ class FieldMapping:
         node, _free = node_at(self._shape, parts)
         if node is None:
             known = leaf_paths(self._shape)
-            close = difflib.get_close_matches(paths.join(parts) if isinstance(path, str) else ".".join(parts), known, n=3)
+            close = difflib.get_close_matches(".".join(parts), known, n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise MappingError(
                 f"target {path!r} is not a place in the request body{hint} "
@@ -188,7 +192,7 @@ class FieldMapping:
                 hint = f"; did you mean {', '.join(map(repr, close))}?" if close else f"; it has {', '.join(have[:20])}"
                 raise MappingError(f"target {target.path!r} reads column {target.source!r}, which the DataFrame lacks{hint}")
 
-    def _values(self, df: pd.DataFrame, target: _Target, problems: list) -> list:
+    def _values(self, df: pd.DataFrame, target: _Target, problems: list[Any]) -> list[Any]:
         source = target.source
         if isinstance(source, Const):
             value = to_json_value(source.value, target.kind, target.date_format)
@@ -196,17 +200,20 @@ class FieldMapping:
         if isinstance(source, str):
             column = df[source]
             if pd.api.types.is_datetime64_any_dtype(column.dtype):
-                fmt = target.date_format or ("date" if (column.dropna().dt.normalize() == column.dropna()).all() else "date-time")
-                texts = column.dt.strftime(DATE_FORMATS[fmt].strftime)
+                dates = column.dropna()
+                shown = target.date_format or ("date" if (dates.dt.normalize() == dates).all() else "date-time")
+                texts = column.dt.strftime(DATE_FORMATS[shown].strftime)
                 return [_OMIT if is_missing(v) else v for v in texts.tolist()]
             kind, fmt = target.kind, target.date_format
-            return [v if type(v) is str and kind in ("string", "any") else to_json_value(v, kind, fmt) for v in column.tolist()]
+            as_is = kind in ("string", "any")
+            return [v if as_is and type(v) is str else to_json_value(v, kind, fmt) for v in column.tolist()]
         values = []
-        for label, row in zip(df.index, df.itertuples(index=False, name=None)):
+        for label, row in zip(df.index, df.itertuples(index=False, name=None), strict=True):
             try:
                 values.append(to_json_value(source(pd.Series(row, index=df.columns)), target.kind, target.date_format))
             except Exception as exc:  # a user's callable may fail in any way; the row records it
-                problems.append((label, target.path, f"the mapping callable raised {type(exc).__name__}: {exc}", "mapping", None, "error"))
+                message = f"the mapping callable raised {type(exc).__name__}: {exc}"
+                problems.append((label, target.path, message, "mapping", None, "error"))
                 values.append(_OMIT)
         return values
 
@@ -215,27 +222,20 @@ class FieldMapping:
         if not isinstance(df, pd.DataFrame):
             raise MappingError(f"a FieldMapping maps a DataFrame, got {type(df).__name__}")
         self._check_columns(df)
-        problems: list[tuple] = []
+        problems: list[tuple[Any, ...]] = []
         columns = [self._values(df, target, problems) for target in self._targets]
-        # Building many small dicts makes the cyclic GC run over and over for nothing (bodies hold
-        # no cycles); pausing it more than halves the time for large frames.
-        paused = gc.isenabled()
-        gc.disable()
-        try:
-            bodies = self._fill(columns, len(df))
-        finally:
-            if paused:
-                gc.enable()
+        bodies = self._fill(columns, len(df))
         return MappedRows(bodies, df.index, pd.DataFrame(problems, columns=PROBLEM_COLUMNS, dtype=object))
 
-    def _fill(self, columns: list[list], rows: int) -> list[dict]:
+    def _fill(self, columns: list[list[Any]], rows: int) -> list[dict[str, Any]]:
         """One body per row from the converted columns, applying the missing policy."""
         fill = {"empty": "", "null": None}.get(self.missing, _OMIT)
         # A target whose container the template already has is set with one subscript per row;
         # the rest (a new contact_info item, a new nested object) go through paths.set_parts.
         parents: list[tuple[str, ...]] = []
-        direct, generic = [], []
-        for target, values in zip(self._targets, columns):
+        direct: list[tuple[int, int | str, list[Any]]] = []
+        generic: list[tuple[tuple[str, ...], list[Any]]] = []
+        for target, values in zip(self._targets, columns, strict=True):
             parent, last = target.parts[:-1], target.parts[-1]
             held = paths.get_parts(self.template, parent)
             if isinstance(held, dict) or (isinstance(held, list) and last.isdigit() and int(last) < len(held)):
@@ -249,13 +249,13 @@ class FieldMapping:
         for position in range(rows):
             body = self._copy_template()
             containers = [paths.get_parts(body, parent) for parent in parents]
-            for slot, last, values in direct:
+            for slot, key, values in direct:
                 value = values[position]
                 if value is _OMIT:
                     if fill is _OMIT:
                         continue
                     value = fill
-                containers[slot][last] = value
+                containers[slot][key] = value
             for parts, values in generic:
                 value = values[position]
                 if value is _OMIT:
@@ -268,11 +268,11 @@ class FieldMapping:
 
     def _item_templates(self) -> Callable[[tuple[str, ...]], Any]:
         def new_item(list_parts: tuple[str, ...]) -> Any:
-            first = paths.get(self.template, list_parts + ("0",))
+            first = paths.get(self.template, (*list_parts, "0"))
             return json_copy(first) if isinstance(first, (dict, list)) else {}
         return new_item
 
-    def to_bodies(self, df: pd.DataFrame) -> list[dict]:
+    def to_bodies(self, df: pd.DataFrame) -> list[dict[str, Any]]:
         """JSON-ready bodies, one per row; raises MappingError naming the cells a callable could not map."""
         mapped = self.build(df)
         if len(mapped.problems):
@@ -283,12 +283,12 @@ class FieldMapping:
             )
         return mapped.bodies
 
-    def validate(self, df: pd.DataFrame, schema: Mapping | None = None) -> pd.DataFrame:
+    def validate(self, df: pd.DataFrame, schema: Mapping[str, Any] | None = None) -> pd.DataFrame:
         """One row per problem: row (the DataFrame's index label), path, message, keyword, value, severity."""
         mapped = self.build(df)
         validator = validator_for(schema if schema is not None else self.schema)
         rows = list(mapped.problems.itertuples(index=False, name=None))
-        for label, body in zip(mapped.index, mapped.bodies):
+        for label, body in zip(mapped.index, mapped.bodies, strict=True):
             report = validator.validate(body)
             rows += [(label, *error) for error in report.errors + report.warnings]
         return pd.DataFrame(rows, columns=PROBLEM_COLUMNS, dtype=object)
@@ -316,7 +316,7 @@ class FieldMapping:
         FilePath(path).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
     @classmethod
-    def from_json(cls, path: str | FilePath, schema: Mapping | None = None) -> "FieldMapping":
+    def from_json(cls, path: str | FilePath, schema: Mapping[str, Any] | None = None) -> FieldMapping:
         """A mapping saved with ``to_json``."""
         try:
             document = json.loads(FilePath(path).read_text(encoding="utf-8"))
@@ -331,7 +331,7 @@ class FieldMapping:
         return cls(targets, template=document.get("template"), missing=document.get("missing", "omit"), schema=schema)
 
 
-def infer_associate_fields(df: pd.DataFrame, columns: Iterable[str] | Mapping[str, str], max_enum: int = 8) -> dict:
+def infer_associate_fields(df: pd.DataFrame, columns: Iterable[str] | Mapping[str, str], max_enum: int = 8) -> dict[str, Any]:
     """A JSON Schema object fragment for these columns (a name map renames fields), for with_associate_fields."""
     names = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
     missing = [c for c in names if c not in df.columns]
@@ -340,7 +340,7 @@ def infer_associate_fields(df: pd.DataFrame, columns: Iterable[str] | Mapping[st
     return {"type": "object", "properties": {field: _infer(df[column], max_enum) for column, field in names.items()}}
 
 
-def _infer(column: pd.Series, max_enum: int) -> dict:
+def _infer(column: pd.Series, max_enum: int) -> dict[str, Any]:
     values = column.dropna()
     dtype = column.dtype
     if pd.api.types.is_bool_dtype(dtype) or (len(values) and values.map(lambda v: isinstance(v, (bool, np.bool_))).all()):

@@ -7,9 +7,10 @@ strings; a part addresses a list item when the container there is a list.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, Union
+from itertools import pairwise
+from typing import Any
 
-Path = Union[str, tuple]
+Path = str | tuple[str, ...]
 WILDCARD = "*"
 _MISSING = object()
 
@@ -62,17 +63,17 @@ def exists(body: Any, path: Path) -> bool:
     return get(body, path, _MISSING) is not _MISSING
 
 
-def set(body: dict, path: Path, value: Any) -> None:  # noqa: A001 - the verb is the name
+def set(body: dict[str, Any], path: Path, value: Any) -> None:
     """Write ``value`` at ``path``, creating dicts (or lists, for numeric parts) on the way."""
     set_parts(body, parse(path), value)
 
 
-def set_parts(body: dict, parts: tuple[str, ...], value: Any, new_item: Any = None) -> None:
+def set_parts(body: Any, parts: tuple[str, ...], value: Any, new_item: Any = None) -> None:
     """``set`` for a parsed path; ``new_item(list_parts)`` makes a missing list item (default ``{}``)."""
     if not parts:
         raise ValueError("cannot set the empty path")
     node = body
-    for depth, (part, following) in enumerate(zip(parts, parts[1:])):
+    for depth, (part, following) in enumerate(pairwise(parts)):
         child = _step(node, part)
         if child is _MISSING or not isinstance(child, (dict, list)):
             if following.isdigit():
@@ -113,6 +114,7 @@ def _expand(node: Any, rest: tuple[str, ...], done: tuple[str, ...]) -> Iterator
         return
     head, tail = rest[0], rest[1:]
     if head == WILDCARD:
+        items: Iterable[tuple[Any, Any]]
         if isinstance(node, dict):
             items = node.items()
         elif isinstance(node, list):
@@ -120,11 +122,11 @@ def _expand(node: Any, rest: tuple[str, ...], done: tuple[str, ...]) -> Iterator
         else:
             return
         for key, child in items:
-            yield from _expand(child, tail, done + (str(key),))
+            yield from _expand(child, tail, (*done, str(key)))
         return
     child = _step(node, head)
     if child is not _MISSING:
-        yield from _expand(child, tail, done + (head,))
+        yield from _expand(child, tail, (*done, head))
 
 
 def flatten(body: Any) -> dict[Path, Any]:
@@ -134,10 +136,10 @@ def flatten(body: Any) -> dict[Path, Any]:
     def walk(node: Any, at: tuple[str, ...]) -> None:
         if isinstance(node, dict):
             for key, child in node.items():
-                walk(child, at + (str(key),))
+                walk(child, (*at, str(key)))
         elif isinstance(node, list):
             for index, child in enumerate(node):
-                walk(child, at + (str(index),))
+                walk(child, (*at, str(index)))
         else:
             found[join(at)] = node
 

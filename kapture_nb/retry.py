@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, Self
 
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 RETRY_AFTER_MAX = 60.0
@@ -12,11 +14,11 @@ SAFE_STATUSES = (429, 503)
 class KaptureRetry(Retry):
     """urllib3's Retry with Retry-After capped, so a notebook never freezes, and attempts counted on failure."""
 
-    def get_retry_after(self, response) -> float | None:  # noqa: ANN001 - urllib3's signature
+    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
         seconds = super().get_retry_after(response)
         return None if seconds is None else min(seconds, RETRY_AFTER_MAX)
 
-    def increment(self, *args, **kwargs) -> "KaptureRetry":  # noqa: ANN002, ANN003 - urllib3's signature
+    def increment(self, *args: Any, **kwargs: Any) -> Self:
         try:
             return super().increment(*args, **kwargs)
         except Exception as exc:
@@ -50,7 +52,7 @@ def make_retry(retries: int | Retry | None = 3, statuses: Iterable[int] = SAFE_S
     )
 
 
-def attempts_of(raw_response) -> int:  # noqa: ANN001 - a urllib3 HTTPResponse
+def attempts_of(raw_response: BaseHTTPResponse | None) -> int:
     """How many times the request went out before this response came back."""
     retries = getattr(raw_response, "retries", None)
     return len(retries.history) + 1 if retries is not None else 1

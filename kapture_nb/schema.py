@@ -4,9 +4,10 @@ from __future__ import annotations
 import copy
 import json
 import re
-from functools import lru_cache
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
-from typing import Any, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 ENDPOINT = "/ms/customer/order/api/v1/add-update"
 """The path of Add Order and Update Order, the one URL the schemas describe."""
@@ -33,7 +34,7 @@ DATE_FORMATS = {
 }
 
 
-def types_of(node: Mapping) -> tuple[str, ...]:
+def types_of(node: Mapping[str, Any]) -> tuple[str, ...]:
     """A schema node's ``type`` as a tuple (empty when it has none)."""
     kind = node.get("type", ())
     return tuple(kind) if isinstance(kind, list) else (kind,) if isinstance(kind, str) else ()
@@ -47,12 +48,13 @@ def schema_dir() -> Path:
     raise FileNotFoundError(f"{REQUEST_SCHEMA} is neither in the package nor beside it")
 
 
-@lru_cache(maxsize=None)
-def _read(name: str) -> dict:
-    return json.loads((schema_dir() / name).read_text(encoding="utf-8"))
+@cache
+def _read(name: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((schema_dir() / name).read_text(encoding="utf-8"))
+    return document
 
 
-def load_schema(action: str = "update") -> dict:
+def load_schema(action: str = "update") -> dict[str, Any]:
     """The request schema, a fresh copy; ``action="add"`` relaxes it for Add Order (no ``order_id``)."""
     if action not in ("update", "add"):
         raise ValueError(f'action must be "update" or "add", got {action!r}')
@@ -60,7 +62,7 @@ def load_schema(action: str = "update") -> dict:
     return for_add(schema) if action == "add" else schema
 
 
-def for_add(schema: Mapping) -> dict:
+def for_add(schema: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of a request schema relaxed for Add Order, which shares the URL: ``order_id`` absent or ``""``."""
     relaxed = copy.deepcopy(dict(schema))
     order = relaxed["properties"]["order_info"]
@@ -69,22 +71,23 @@ def for_add(schema: Mapping) -> dict:
     return relaxed
 
 
-def documented_example() -> dict:
+def documented_example() -> dict[str, Any]:
     """The body of the API page's example (order 23518265, customer "ABC"), a fresh copy."""
     return copy.deepcopy(_read("examples/documented_example.json"))
 
 
-def load_response_schema() -> dict:
+def load_response_schema() -> dict[str, Any]:
     """The response schema (success and failure bodies), a fresh copy."""
     return copy.deepcopy(_read(RESPONSE_SCHEMA))
 
 
-def template(schema: Mapping | None = None) -> dict:
+def template(schema: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A body with every documented key, shaped like the documented example: strings and ids empty, flags as the example."""
-    return _template_of(schema if schema is not None else _read(REQUEST_SCHEMA))
+    body: dict[str, Any] = _template_of(schema if schema is not None else _read(REQUEST_SCHEMA))
+    return body
 
 
-def _template_of(node: Mapping) -> Any:
+def _template_of(node: Mapping[str, Any]) -> Any:
     kind = node.get("type")
     if kind == "object":
         if node.get(FREE_FORM):
@@ -111,7 +114,7 @@ _SHORTHAND = {
 }
 
 
-def _property_schema(section: str, name: str, spec: Any) -> dict:
+def _property_schema(section: str, name: str, spec: Any) -> dict[str, Any]:
     if isinstance(spec, Mapping):
         return dict(spec)
     if isinstance(spec, type):
@@ -124,7 +127,7 @@ def _property_schema(section: str, name: str, spec: Any) -> dict:
     )
 
 
-def _declared(section: str, fields: Mapping) -> tuple[dict, list]:
+def _declared(section: str, fields: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Property schemas and required names from a ``{name: schema}`` mapping or an object fragment."""
     if fields.get("type") == "object" and isinstance(fields.get("properties"), Mapping):
         return {k: _property_schema(section, k, v) for k, v in fields["properties"].items()}, list(
@@ -134,13 +137,13 @@ def _declared(section: str, fields: Mapping) -> tuple[dict, list]:
 
 
 def with_associate_fields(
-    schema: Mapping | None = None,
+    schema: Mapping[str, Any] | None = None,
     *,
-    customer: Mapping | None = None,
-    enquiry: Mapping | None = None,
-    order: Mapping | None = None,
+    customer: Mapping[str, Any] | None = None,
+    enquiry: Mapping[str, Any] | None = None,
+    order: Mapping[str, Any] | None = None,
     strict: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """A new schema whose ``associate_fields`` declare these custom fields; ``strict`` rejects undeclared keys."""
     result = copy.deepcopy(dict(schema) if schema is not None else _read(REQUEST_SCHEMA))
     for arg, fields in (("customer", customer), ("enquiry", enquiry), ("order", order)):
@@ -159,15 +162,16 @@ def with_associate_fields(
     return result
 
 
-def associate_fields_node(schema: Mapping, section: str) -> dict:
+def associate_fields_node(schema: Mapping[str, Any], section: str) -> dict[str, Any]:
     """The schema node of ``<section>.associate_fields``."""
     try:
-        return schema["properties"][section]["properties"]["associate_fields"]
+        node: dict[str, Any] = schema["properties"][section]["properties"]["associate_fields"]
     except (KeyError, TypeError):
         raise KeyError(f"this schema has no {section}.associate_fields") from None
+    return node
 
 
-def node_at(schema: Mapping, parts: tuple[str, ...]) -> tuple[Mapping | None, bool]:
+def node_at(schema: Mapping[str, Any], parts: tuple[str, ...]) -> tuple[Mapping[str, Any] | None, bool]:
     """The schema node at a parsed body path (None where the schema has no such place), and whether it is free-form."""
     node: Any = schema
     free = False
@@ -178,8 +182,7 @@ def node_at(schema: Mapping, parts: tuple[str, ...]) -> tuple[Mapping | None, bo
             free = True
             declared = node.get("properties", {}).get(part) if isinstance(node.get("properties"), Mapping) else None
             node = declared if declared is not None else {}
-            continue
-        if "items" in node:
+        elif "items" in node:
             node = node["items"] if part.isdigit() else None
         else:
             node = node.get("properties", {}).get(part)
@@ -188,16 +191,16 @@ def node_at(schema: Mapping, parts: tuple[str, ...]) -> tuple[Mapping | None, bo
     return node, free or bool(node.get(FREE_FORM))
 
 
-def leaf_paths(schema: Mapping) -> list[str]:
+def leaf_paths(schema: Mapping[str, Any]) -> list[str]:
     """Every documented leaf as a dotted path (array items as ``0``; free-form objects end the path)."""
     found: list[str] = []
 
-    def walk(node: Mapping, at: tuple[str, ...]) -> None:
+    def walk(node: Mapping[str, Any], at: tuple[str, ...]) -> None:
         if node.get("type") == "object" and not node.get(FREE_FORM):
             for key, child in node.get("properties", {}).items():
-                walk(child, at + (key,))
+                walk(child, (*at, key))
         elif node.get("type") == "array" and isinstance(node.get("items"), Mapping):
-            walk(node["items"], at + ("0",))
+            walk(node["items"], (*at, "0"))
         else:
             found.append(".".join(at))
 

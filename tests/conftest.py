@@ -5,7 +5,9 @@ import copy
 import json
 
 import pytest
+
 from helpers import EXAMPLES
+
 
 @pytest.fixture(scope="session")
 def documented_example_master() -> dict:

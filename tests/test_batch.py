@@ -7,6 +7,8 @@ import pytest
 
 import kapture_nb as kn
 from helpers import FIRST_ID, orders
+from kapture_nb.batch import BatchOptions, bodies_of, send_many
+from kapture_nb.frames import SendResult
 
 
 def test_rows_come_back_in_input_order_with_the_input_index(fresh_sandbox):
@@ -55,7 +57,9 @@ def test_a_callable_that_fails_marks_its_row_not_sent(fresh_sandbox):
     with sb.client() as client:
         results = client.update_orders(data, mapping, progress=False)
     assert results["ok"].tolist() == [True, False]
-    assert results.loc[1, "error"].startswith("not sent, could not map the row: customer_info.customer_name: the mapping callable raised AttributeError")
+    assert results.loc[1, "error"].startswith(
+        "not sent, could not map the row: customer_info.customer_name: the mapping callable raised AttributeError"
+    )
 
 
 def test_401_stops_the_batch(fresh_sandbox):
@@ -159,3 +163,38 @@ def test_interrupting_the_kernel_returns_what_was_done(fresh_sandbox):
     assert len(done) >= 2 and len(skipped) >= 10 and list(results.index) == list(frame.index)
     assert (skipped["error"] == "not sent: the batch was interrupted").all()
     assert len(sb.requests) == len(done)
+
+
+def test_send_many_takes_any_send_callable_and_stops_after_a_401():
+    seen = []
+
+    def send(body):
+        seen.append(body["order_info"]["order_id"])
+        status = 401 if body["order_info"]["order_id"] == 3 else 200
+        payload = {"status": "success" if status == 200 else "failed", "message": "m", "Order": {"result": True}}
+        return SendResult(order_id=body["order_info"]["order_id"], http_status=status, payload=payload, text="{}", attempts=1)
+
+    bodies = [{"order_info": {"order_id": n}} for n in range(1, 6)]
+    batch = bodies_of(bodies)
+    results = send_many(send, batch, BatchOptions(concurrency=1, progress=False))
+    assert seen == [1, 2, 3]
+    assert results["ok"].tolist() == [True, True, False, False, False]
+    assert results["error"].iloc[3].startswith("not sent: the batch stopped after HTTP 401 on row 2")
+
+
+def test_bodies_of_a_frame_keeps_the_mappings_schema_and_the_rows_it_could_not_map():
+    schema = kn.with_associate_fields(order={"slot": "string"}, strict=True)
+    data = pd.DataFrame({"id": [FIRST_ID, FIRST_ID + 1]}, index=["a", "b"])
+    mapping = kn.FieldMapping(
+        {"order_info.order_id": "id", "customer_info.customer_name": lambda row: "A" if row["id"] == FIRST_ID else 1 / 0},
+        schema=schema,
+    )
+    batch = bodies_of(data, mapping)
+    assert batch.schema is schema and list(batch.index) == ["a", "b"]
+    assert list(batch.problems) == [1] and "ZeroDivisionError" in batch.problems[1]
+
+
+@pytest.mark.parametrize("settings", [{"concurrency": 0}, {"concurrency": 1.5}, {"concurrency": True}, {"rate_limit": 0}])
+def test_bad_options_are_refused(settings):
+    with pytest.raises(kn.ConfigurationError):
+        BatchOptions(**settings)

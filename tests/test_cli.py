@@ -28,7 +28,7 @@ def test_jsonl_errors_are_listed_by_line_and_exit_one(files, capsys):
     assert main(["validate", str(files["lines"])]) == 1
     out = capsys.readouterr().out
     assert "2 body(ies), 1 error(s)" in out
-    row = [line for line in out.splitlines() if "order_info.order_id" in line][0]
+    row = next(line for line in out.splitlines() if "order_info.order_id" in line)
     assert row.split()[:3] == ["line", "3", "error"]
     assert "expected an integer or a string of digits" in row
 

@@ -1,14 +1,13 @@
 import json
 import shlex
-import socket
 
 import pandas as pd
 import pytest
 import requests
 
 import kapture_nb as kn
-from kapture_nb.client import resolve_base_url
 from helpers import free_port
+from kapture_nb.client import resolve_base_url
 
 
 def test_update_of_the_documented_example_succeeds(client, example):

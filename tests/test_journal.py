@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 import kapture_nb as kn
-from kapture_nb.journal import Journal, body_hash, row_key
 from helpers import FIRST_ID, orders
+from kapture_nb.journal import Journal, body_hash, row_key
 
 PASSWORD = "Jr7-UNIQUE-journal-pa55-Qw2"
 
@@ -137,7 +137,7 @@ def test_journal_records_every_row_and_a_rerun_skips_what_succeeded(fresh_sandbo
         lines = kn.read_journal(journal)
         assert list(lines.columns) == kn.JOURNAL_COLUMNS
         assert sorted(lines["row"]) == sorted(frame.index)
-        assert lines.set_index("row").loc["row-3", "ok"] == False  # noqa: E712
+        assert not lines.set_index("row").loc["row-3", "ok"]
         frame.loc["row-3", "customer_info.customer_name"] = "Fixed"
         frame.loc["row-5", "customer_info.customer_name"] = "Changed"
         second = client.update_orders(frame, journal=journal, progress=False)
@@ -150,7 +150,8 @@ def test_journal_records_every_row_and_a_rerun_skips_what_succeeded(fresh_sandbo
 
 def test_read_journal_tolerates_a_torn_last_line(tmp_path):
     path = tmp_path / "j.jsonl"
-    path.write_text(json.dumps({"row": "a", "ok": True, "http_status": 200, "time": "2024-01-01T00:00:00+00:00"}) + '\n{"row": "b", "ok')
+    done = json.dumps({"row": "a", "ok": True, "http_status": 200, "time": "2024-01-01T00:00:00+00:00"})
+    path.write_text(done + '\n{"row": "b", "ok')
     frame = kn.read_journal(path)
     assert frame["row"].tolist() == ["a"] and frame["ok"].tolist() == [True]
 

@@ -120,7 +120,7 @@ def test_a_missing_column_is_a_clear_error_with_suggestions(orders):
 
 
 def test_an_unknown_path_is_a_clear_error_with_suggestions():
-    with pytest.raises(kn.MappingError, match="did you mean customer_info.customer_name"):
+    with pytest.raises(kn.MappingError, match=r"did you mean customer_info\.customer_name"):
         kn.FieldMapping({"customer_info.custmer_name": "name"})
     with pytest.raises(kn.MappingError, match="not a place in the request body"):
         kn.FieldMapping({"order_infos.order_id": "order"})
@@ -217,7 +217,7 @@ def test_awkward_values_never_crash(rows, policy):
     )
     bodies = mapping.build(frame).bodies
     problems = mapping.validate(frame)
-    for label, body in zip(frame.index, bodies):
+    for label, body in zip(frame.index, bodies, strict=True):
         try:
             json.dumps(body, allow_nan=False)
         except (TypeError, ValueError):

@@ -9,9 +9,9 @@ from helpers import ROOT
 def _leaves(node, at=()):
     if isinstance(node, dict) and node:
         for key, value in node.items():
-            yield from _leaves(value, at + (key,))
+            yield from _leaves(value, (*at, key))
     elif isinstance(node, list) and node:
-        yield from _leaves(node[0], at + ("0",))
+        yield from _leaves(node[0], (*at, "0"))
     else:
         yield at
 
@@ -108,7 +108,7 @@ def test_with_associate_fields_takes_an_object_fragment_and_keeps_the_input(exam
 
 
 def test_with_associate_fields_rejects_an_unknown_shorthand():
-    with pytest.raises(ValueError, match="order_info.associate_fields.slot"):
+    with pytest.raises(ValueError, match=r"order_info\.associate_fields\.slot"):
         kn.with_associate_fields(order={"slot": "text"})
 
 
