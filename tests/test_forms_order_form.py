@@ -67,7 +67,8 @@ def test_form_problems_block_sending_too(client, sandbox, example):
     free.add_button.click()
     assert form.send_button.disabled
     requests_before = len(sandbox.requests)
-    assert form.send()["error"].iloc[0] == "not sent, invalid body: order_info.associate_fields.: empty key: name it or remove the row"
+    error = form.send()["error"].iloc[0]
+    assert error == "not sent, invalid body: order_info.associate_fields.: empty key: name it or remove the row"
     assert len(sandbox.requests) == requests_before
 
 

@@ -127,7 +127,7 @@ def test_a_kind_without_a_class_and_a_class_that_is_not_a_field_are_refused():
     registry = default_registry().add_rule(lambda node: True, "mystery")
     with pytest.raises(LookupError, match="mystery"):
         SchemaForm(PLAIN, registry=registry)
-    with pytest.raises(TypeError, match="subclass of kapture_nb.forms.Field"):
+    with pytest.raises(TypeError, match=r"subclass of kapture_nb\.forms\.Field"):
         default_registry().register("string", widgets.Text)
 
 

@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 import kapture_nb as kn
+from helpers import EXAMPLES
 from kapture_nb import paths
 from kapture_nb.forms import SchemaForm
-from helpers import EXAMPLES
 
 INVALID = sorted((EXAMPLES / "invalid").glob("*.json"))
 DECLARED = {"delivery_slot": {"enum": ["am", "pm"]}, "priority": "integer"}

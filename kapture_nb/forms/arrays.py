@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import copy
-
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import ipywidgets as widgets
 
@@ -16,7 +15,7 @@ from .composite import Composite, caption
 class ArrayField(Composite):
     """An array whose items all follow ``items``: each item a field of its own, in a row with its remove button."""
 
-    def __init__(self, node: Mapping, key: str | None, parent: Field | None, ctx: FormContext) -> None:
+    def __init__(self, node: Mapping[str, Any], key: str | None, parent: Field | None, ctx: FormContext) -> None:
         super().__init__(node, key, parent, ctx)
         look = ctx.look
         self.items: list[Field] = []
@@ -45,7 +44,8 @@ class ArrayField(Composite):
         return self.node.get("maxItems")
 
     def child_title(self, child: Field) -> str:
-        return f"{self.item_title} {int(child.key) + 1}"
+        # an item's key is its index
+        return f"{self.item_title} {int(cast(str, child.key)) + 1}"
 
     def children(self) -> Iterable[Field]:
         return list(self.items)
@@ -108,7 +108,7 @@ class ArrayField(Composite):
         if isinstance(value, list):
             self._kept = NOTHING
             self._resize(len(value))
-            for item, item_value in zip(self.items, value):
+            for item, item_value in zip(self.items, value, strict=True):
                 item._load(item_value)
         else:
             self._keep(value)

@@ -55,7 +55,7 @@ class Look:
 class FormContext:
     """What a form's fields share: the registry that builds them, the look, and the change signal."""
 
-    def __init__(self, registry: "Registry", on_change: Callable[[], None]) -> None:
+    def __init__(self, registry: Registry, on_change: Callable[[], None]) -> None:
         self.registry = registry
         self.look = Look()
         self._on_change = on_change
@@ -80,7 +80,7 @@ class FormContext:
         if not self._muted:
             self._on_change()
 
-    def build(self, node: Mapping, key: str | None, parent: "Field | None") -> "Field":
+    def build(self, node: Mapping[str, Any], key: str | None, parent: Field | None) -> Field:
         """The field for this schema node at ``key`` under ``parent``, of the class the registry picks."""
         parts = (parent.parts if parent is not None else ()) + ((key,) if key is not None else ())
         return self.registry.field_class(node, parts)(node, key, parent, self)
@@ -140,7 +140,7 @@ class Field:
     ``children`` and route errors to them in ``show_errors``.
     """
 
-    def __init__(self, node: Mapping, key: str | None, parent: "Field | None", ctx: FormContext) -> None:
+    def __init__(self, node: Mapping[str, Any], key: str | None, parent: Field | None, ctx: FormContext) -> None:
         self.node = node
         self.key = key
         self.parent = parent
@@ -159,7 +159,7 @@ class Field:
     def parts(self) -> tuple[str, ...]:
         """The parts of this field's path (array items and renamed keys move, so it is computed)."""
         above = self.parent.parts if self.parent is not None else ()
-        return above if self.key is None else above + (self.key,)
+        return above if self.key is None else (*above, self.key)
 
     @property
     def path(self) -> paths.Path:
@@ -181,7 +181,7 @@ class Field:
     def _retitled(self) -> None:
         """Show the new title."""
 
-    def child_title(self, child: "Field") -> str:
+    def child_title(self, child: Field) -> str:
         """The name shown for a child field (its key, by default)."""
         return str(child.key if child.key is not None else child.node.get("title", ""))
 
@@ -190,11 +190,11 @@ class Field:
         """The schema's description of this field."""
         return str(self.node.get("description", ""))
 
-    def children(self) -> Iterable["Field"]:
+    def children(self) -> Iterable[Field]:
         """The fields nested in this one."""
         return ()
 
-    def walk(self) -> Iterator["Field"]:
+    def walk(self) -> Iterator[Field]:
         """This field and every field nested in it."""
         yield self
         for child in self.children():
@@ -245,7 +245,7 @@ class Field:
     def _keep(self, value: Any) -> None:
         self._kept = copy.deepcopy(value)
 
-    def ancestors(self) -> Iterator["Field"]:
+    def ancestors(self) -> Iterator[Field]:
         """The fields this one is nested in, nearest first."""
         above = self.parent
         while above is not None:
@@ -272,7 +272,7 @@ class Field:
         self._render()
         self.ctx.changed()
 
-    def _user_change(self, _change: Mapping) -> None:
+    def _user_change(self, _change: Mapping[str, Any]) -> None:
         """Widget observer: a change not made by the form itself is the user's edit."""
         if not self.ctx.muted:
             self._edited()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from typing import Any, cast
 
 import ipywidgets as widgets
 
@@ -20,7 +21,7 @@ def caption(ctx: FormContext, text: str) -> list[widgets.HTML]:
 class Composite(Field):
     """A field made of fields: routes each error to the child it is about, shows its count in its heading."""
 
-    def __init__(self, node: Mapping, key: str | None, parent: Field | None, ctx: FormContext) -> None:
+    def __init__(self, node: Mapping[str, Any], key: str | None, parent: Field | None, ctx: FormContext) -> None:
         super().__init__(node, key, parent, ctx)
         self._heading_errors: list[FieldError] = []
         self._body: widgets.Box
@@ -55,7 +56,8 @@ class Composite(Field):
     def show_errors(self, errors: list[FieldError]) -> None:
         own, shares = self.route(errors)
         for child in self.children():
-            child.show_errors(shares.get(child.key, []))
+            # a composite's children all sit at a key: only a root or a free row's inner field has none
+            child.show_errors(shares.get(cast(str, child.key), []))
         self._heading_errors = list(errors)
         self.shown_errors = own
         self._render()

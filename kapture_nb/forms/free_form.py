@@ -5,7 +5,7 @@ import copy
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import ipywidgets as widgets
 
@@ -14,7 +14,7 @@ from .base import NOTHING, Field, FormContext
 from .composite import Composite, caption
 from .scalars import is_number, parse_number
 
-ROW_TYPES: dict[str, dict] = {
+ROW_TYPES: dict[str, dict[str, Any]] = {
     "text": {"type": "string"},
     "number": {"type": "number"},
     "boolean": {"type": "boolean"},
@@ -59,10 +59,12 @@ def convert(value: Any, kind: str) -> Any:
 class FreeRow(Field):
     """One undeclared key of a free-form object: its name, its type, its value, a remove button."""
 
-    def __init__(self, node: Mapping, key: str | None, parent: Field | None, ctx: FormContext) -> None:
+    key: str
+
+    def __init__(self, node: Mapping[str, Any], key: str, parent: Field | None, ctx: FormContext) -> None:
         super().__init__(node, key, parent, ctx)
         look = ctx.look
-        self.key_widget = widgets.Text(value=key or "", placeholder="key", layout=look.key, style=look.text)
+        self.key_widget = widgets.Text(value=key, placeholder="key", layout=look.key, style=look.text)
         self.type_widget = widgets.Dropdown(options=list(ROW_TYPES), value="text", layout=look.kind, style=look.dropdown)
         self.remove_button = widgets.Button(icon="trash", tooltip="remove this key", layout=look.button, style=look.buttons)
         self.inner = self._make_inner("text")
@@ -96,12 +98,12 @@ class FreeRow(Field):
     def _get(self) -> Any:
         return self.inner.value
 
-    def _key_changed(self, change: Mapping) -> None:
+    def _key_changed(self, change: Mapping[str, Any]) -> None:
         if not self.ctx.muted:
             self.rekey(change["new"])
             self._edited()
 
-    def _type_changed(self, change: Mapping) -> None:
+    def _type_changed(self, change: Mapping[str, Any]) -> None:
         if self.ctx.muted:
             return
         start = convert(self.inner.value, change["new"])
@@ -115,7 +117,7 @@ class FreeRow(Field):
         if self._view is not None:
             self._view.children = self._row_children()
 
-    def _row_children(self) -> tuple:
+    def _row_children(self) -> tuple[widgets.Widget, ...]:
         extra = (self._msg,) if self._msg is not None else ()
         return (self.key_widget, self.type_widget, self.inner.widget, self.remove_button, *extra)
 
@@ -142,7 +144,7 @@ class FreeRow(Field):
 class FreeFormField(Composite):
     """A free-form object: declared keys (``properties``) as typed fields, any other key as a free row."""
 
-    def __init__(self, node: Mapping, key: str | None, parent: Field | None, ctx: FormContext) -> None:
+    def __init__(self, node: Mapping[str, Any], key: str | None, parent: Field | None, ctx: FormContext) -> None:
         super().__init__(node, key, parent, ctx)
         look = ctx.look
         self.declared: dict[str, Field] = {
@@ -208,11 +210,11 @@ class FreeFormField(Composite):
             self._sync_raw()
         return self._raw
 
-    def _raw_toggled(self, change: Mapping) -> None:
+    def _raw_toggled(self, change: Mapping[str, Any]) -> None:
         shown = tuple(c for c in self._body.children if c is not self._raw)
         self._body.children = (*shown, self.raw) if change["new"] else shown
 
-    def _raw_edited(self, change: Mapping) -> None:
+    def _raw_edited(self, change: Mapping[str, Any]) -> None:
         if self.ctx.muted:
             return
         try:
@@ -296,10 +298,11 @@ class FreeFormField(Composite):
     def _get(self) -> Any:
         if self._kept is not NOTHING:
             return copy.deepcopy(self._kept)
-        out: dict = {}
+        out: dict[str, Any] = {}
         for entry in self._entries:
             if entry.present and entry.key not in out:
-                out[entry.key] = entry.value
+                # every entry sits at a key: a declared property's name or a row's
+                out[cast(str, entry.key)] = entry.value
         return out
 
     def problems(self) -> list[FieldError]:
@@ -308,7 +311,7 @@ class FreeFormField(Composite):
             return found
         present = Counter(entry.key for entry in self._entries if entry.present)
         for row in self.rows:
-            at = self.parts + (row.key,)
+            at = (*self.parts, row.key)
             if row.key == "":
                 found.append(self.problem("empty key: name it or remove the row", row.value, at))
             elif row.key in self.declared:

@@ -15,7 +15,7 @@ from .composite import Composite, caption
 class ObjectField(Composite):
     """An object with ``properties``: a field per key; unknown keys of a loaded value are kept, and can be dropped."""
 
-    def __init__(self, node: Mapping, key: str | None, parent: Field | None, ctx: FormContext) -> None:
+    def __init__(self, node: Mapping[str, Any], key: str | None, parent: Field | None, ctx: FormContext) -> None:
         super().__init__(node, key, parent, ctx)
         self.fields_by_key: dict[str, Field] = {
             name: ctx.build(child, name, self) for name, child in node.get("properties", {}).items()
@@ -46,7 +46,7 @@ class ObjectField(Composite):
         return key in self.fields_by_key
 
     @property
-    def extras(self) -> dict:
+    def extras(self) -> dict[Any, Any]:
         """Keys of the loaded value that the schema does not declare, kept as given."""
         return copy.deepcopy(self._extras)
 
@@ -81,7 +81,7 @@ class ObjectField(Composite):
     def _get(self) -> Any:
         if self._kept is not NOTHING:
             return copy.deepcopy(self._kept)
-        out: dict = {}
+        out: dict[Any, Any] = {}
         for name in self._order:
             child = self.fields_by_key.get(name)
             if child is None:

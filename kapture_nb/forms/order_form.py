@@ -5,7 +5,7 @@ import copy
 import html
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 import pandas as pd
@@ -19,9 +19,17 @@ from ..validation import ValidationReport
 from .registry import Registry
 from .schema_form import SchemaForm
 
+if TYPE_CHECKING:
+    from ..client import KaptureClient
+
 
 def _pre(title: str, text: str) -> str:
     return f"<b>{html.escape(title)}</b><pre style='white-space:pre-wrap'>{html.escape(text)}</pre>"
+
+
+def _html(markup: str) -> HTML:
+    """The markup as an IPython display object the output area renders as HTML."""
+    return HTML(markup)  # type: ignore[no-untyped-call]  # IPython leaves HTML.__init__ unannotated
 
 
 def _pretty(value: Any) -> str:
@@ -33,8 +41,8 @@ class UpdateOrderForm(SchemaForm):
 
     def __init__(
         self,
-        client: Any = None,
-        schema: Mapping | None = None,
+        client: KaptureClient | None = None,
+        schema: Mapping[str, Any] | None = None,
         value: Any = None,
         *,
         registry: Registry | None = None,
@@ -91,7 +99,7 @@ class UpdateOrderForm(SchemaForm):
             curl = self.client.to_curl(body)
             parts.append(_pre("curl", curl))
             text = f"{text}\n\n{curl}"
-        self._show(HTML("".join(parts)))
+        self._show(_html("".join(parts)))
         return text
 
     def send(self, content: Any = None, buffers: Any = None) -> pd.DataFrame | None:
@@ -116,7 +124,7 @@ class UpdateOrderForm(SchemaForm):
         self.result = frame
         raw = frame["response"].iloc[0]
         shown = _pretty(json.loads(raw)) if isinstance(raw, str) and raw.startswith(("{", "[")) else str(raw)
-        self._show(frame, HTML(_pre("response", shown)))
+        self._show(frame, _html(_pre("response", shown)))
         return frame
 
     def reset(self) -> None:

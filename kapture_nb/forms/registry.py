@@ -22,7 +22,7 @@ from .scalars import (
     StringField,
 )
 
-Predicate = Callable[[Mapping], bool]
+Predicate = Callable[[Mapping[str, Any]], bool]
 
 
 def has_type(*names: str) -> Predicate:
@@ -36,19 +36,19 @@ def string_format(name: str) -> Predicate:
     return lambda node: types_of(node) == ("string",) and node.get("format") == name
 
 
-def _free_form(node: Mapping) -> bool:
+def _free_form(node: Mapping[str, Any]) -> bool:
     return bool(node.get(FREE_FORM))
 
 
-def _enum(node: Mapping) -> bool:
+def _enum(node: Mapping[str, Any]) -> bool:
     return isinstance(node.get("enum"), list) and bool(node["enum"])
 
 
-def _array(node: Mapping) -> bool:
+def _array(node: Mapping[str, Any]) -> bool:
     return types_of(node) == ("array",) and isinstance(node.get("items"), Mapping)
 
 
-def _anything(node: Mapping) -> bool:
+def _anything(node: Mapping[str, Any]) -> bool:
     return True
 
 
@@ -98,18 +98,18 @@ class Registry:
         for path, cls in (by_path or {}).items():
             self.register_path(path, cls)
 
-    def register(self, kind: str, cls: type[Field]) -> "Registry":
+    def register(self, kind: str, cls: type[Field]) -> Registry:
         """Show every node of this kind with ``cls`` (a new kind needs a rule too: ``add_rule``)."""
         self.kinds[kind] = _checked(cls)
         return self
 
-    def register_path(self, path: paths.Path, cls: type[Field]) -> "Registry":
+    def register_path(self, path: paths.Path, cls: type[Field]) -> Registry:
         """Show the node at this path with ``cls``; a ``*`` part matches any array index or key."""
         self.by_path[paths.parse(path)] = _checked(cls)
         return self
 
-    def add_rule(self, predicate: Predicate, kind: str, *, first: bool = True) -> "Registry":
-        """Map the nodes ``predicate`` accepts to ``kind``: before the other rules, or after them (yet before the JSON fallback)."""
+    def add_rule(self, predicate: Predicate, kind: str, *, first: bool = True) -> Registry:
+        """Map the nodes ``predicate`` accepts to ``kind``: before the other rules, or after them but before the JSON fallback."""
         rule = (predicate, kind)
         if first:
             self.rules.insert(0, rule)
@@ -119,14 +119,14 @@ class Registry:
             self.rules.append(rule)
         return self
 
-    def kind_of(self, node: Mapping) -> str:
+    def kind_of(self, node: Mapping[str, Any]) -> str:
         """The kind of the first rule that accepts this node."""
         for predicate, kind in self.rules:
             if predicate(node):
                 return kind
         raise LookupError(f"no rule accepts the schema node {dict(node)!r}")
 
-    def field_class(self, node: Mapping, parts: tuple[str, ...] = ()) -> type[Field]:
+    def field_class(self, node: Mapping[str, Any], parts: tuple[str, ...] = ()) -> type[Field]:
         """The class that shows this node at this path."""
         cls = self.by_path.get(parts) or self._wildcard_class(parts)
         if cls is not None:
@@ -139,11 +139,11 @@ class Registry:
 
     def _wildcard_class(self, parts: tuple[str, ...]) -> type[Field] | None:
         for pattern, cls in reversed(self.by_path.items()):
-            if len(pattern) == len(parts) and all(p in (paths.WILDCARD, q) for p, q in zip(pattern, parts)):
+            if len(pattern) == len(parts) and all(p in (paths.WILDCARD, q) for p, q in zip(pattern, parts, strict=True)):
                 return cls
         return None
 
-    def copy(self) -> "Registry":
+    def copy(self) -> Registry:
         """An independent copy to change."""
         made = Registry(self.rules, self.kinds)
         made.by_path = dict(self.by_path)

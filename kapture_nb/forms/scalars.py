@@ -49,7 +49,7 @@ def label_html(title: str, required: bool, present: bool) -> str:
 class LeafField(Field):
     """A field edited in one input widget; a loaded value the widget cannot show is kept until edited."""
 
-    def __init__(self, node: Mapping, key: str | None, parent: Field | None, ctx: FormContext) -> None:
+    def __init__(self, node: Mapping[str, Any], key: str | None, parent: Field | None, ctx: FormContext) -> None:
         super().__init__(node, key, parent, ctx)
         self.label: widgets.HTML | None = None
         self.widget = self.make_widget()
@@ -243,7 +243,7 @@ class IntegerOrDigitsField(LeafField):
 class JsonField(LeafField):
     """Any JSON value, typed as JSON text; invalid text is flagged and the last valid value kept."""
 
-    def __init__(self, node: Mapping, key: str | None, parent: Field | None, ctx: FormContext) -> None:
+    def __init__(self, node: Mapping[str, Any], key: str | None, parent: Field | None, ctx: FormContext) -> None:
         self._last: Any = None
         self._error = ""
         super().__init__(node, key, parent, ctx)
@@ -265,7 +265,7 @@ class JsonField(LeafField):
     def _read(self) -> Any:
         return json_copy(self._last)
 
-    def _user_change(self, change: Mapping) -> None:
+    def _user_change(self, change: Mapping[str, Any]) -> None:
         if self.ctx.muted:
             return
         try:

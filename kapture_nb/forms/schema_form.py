@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import copy
 import html
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import ipywidgets as widgets
@@ -35,10 +35,10 @@ def summary_html(report: ValidationReport) -> str:
     return f"<div>{head}<ul style='margin:0.2em 0'>{''.join(items)}</ul></div>"
 
 
-class SchemaForm(widgets.VBox):
+class SchemaForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type information: VBox is Any
     """A form for bodies of ``schema``: ``.value`` (a dict), ``.fields[path]``, ``.errors`` (a ValidationReport)."""
 
-    def __init__(self, schema: Mapping, value: Any = None, *, registry: Registry | None = None) -> None:
+    def __init__(self, schema: Mapping[str, Any], value: Any = None, *, registry: Registry | None = None) -> None:
         super().__init__()
         self.add_class("kapture-form")
         self.schema = copy.deepcopy(dict(schema))
@@ -101,7 +101,7 @@ class SchemaForm(widgets.VBox):
         return f"<{type(self).__name__} {self.schema.get('title', 'schema')!r}: {state}>"
 
 
-def _unique(problems: Any) -> list[FieldError]:
+def _unique(problems: Iterable[FieldError]) -> list[FieldError]:
     seen, out = set(), []
     for problem in problems:
         if problem[:2] not in seen:
