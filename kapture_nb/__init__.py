@@ -13,7 +13,8 @@ from .exceptions import (
 )
 from .frames import RESULT_COLUMNS, response_frame
 from .journal import JOURNAL_COLUMNS, read_journal
-from .mapping import Const, FieldMapping, infer_associate_fields
+from .mapping import Column, Const, FieldMapping, infer_associate_fields
+from .plan import ChangePlan, plan
 from .schema import documented_example, load_response_schema, load_schema, template, with_associate_fields
 from .validation import FieldError, ValidationReport, Validator, validate
 
@@ -49,6 +50,8 @@ __all__ = [
     "RESULT_COLUMNS",
     "BodyTypeError",
     "BodyValidationError",
+    "ChangePlan",
+    "Column",
     "ConfigurationError",
     "Const",
     "Faults",
@@ -66,6 +69,7 @@ __all__ = [
     "infer_associate_fields",
     "load_response_schema",
     "load_schema",
+    "plan",
     "read_journal",
     "response_frame",
     "template",

@@ -10,8 +10,9 @@ import logging
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from .exceptions import BodyTypeError, ConfigurationError, KaptureError
 from .frames import SendResult, frame_from_rows
 from .journal import Journal, body_hash, row_key
 from .mapping import FieldMapping
+from .orderframes import order_id_of
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -31,6 +33,9 @@ log = logging.getLogger(__name__)
 Send = Callable[[dict[str, Any]], SendResult]
 """Sends one body and says what came of it, failures included (it never raises for a failed send)."""
 Data = pd.DataFrame | pd.Series | Sequence[dict[str, Any]]
+# What to do with rows that update the same order: send them one after another in row order (the last
+# wins, every time), send only the last, or send none of them.
+DUPLICATES = ("in_order", "last", "error")
 
 
 @dataclass(frozen=True)
@@ -42,8 +47,11 @@ class BatchOptions:
     progress: bool = True
     dry_run: bool = False
     rate_limit: float | None = None
+    duplicates: str = "in_order"
 
     def __post_init__(self) -> None:
+        if self.duplicates not in DUPLICATES:
+            raise ConfigurationError(f"duplicates must be one of {', '.join(map(repr, DUPLICATES))}, got {self.duplicates!r}")
         if isinstance(self.concurrency, bool) or not isinstance(self.concurrency, int) or self.concurrency < 1:
             raise ConfigurationError(f"concurrency must be a whole number, at least 1, got {self.concurrency!r}")
         if self.rate_limit is not None and not self.rate_limit > 0:
@@ -133,12 +141,40 @@ def _bar(total: int, enabled: bool) -> tqdm[Any] | None:
     return tqdm(total=total, desc="update_orders", unit="row", leave=True)
 
 
+def _chains(batch: Batch, duplicates: str) -> tuple[list[list[int]], dict[int, str]]:
+    """The positions to send, grouped into chains sent one after another, and the rows held back for being duplicates."""
+    rows_of: dict[int, list[int]] = {}
+    for position, body in enumerate(batch.bodies):
+        order_id = order_id_of(body) if position not in batch.problems else None
+        if order_id is not None:
+            rows_of.setdefault(order_id, []).append(position)
+    held: dict[int, str] = {}
+    chained: dict[int, list[int]] = {}
+    for order_id, positions in rows_of.items():
+        if len(positions) == 1:
+            continue
+        labels = ", ".join(repr(batch.index[p]) for p in positions)
+        if duplicates == "in_order":
+            chained[positions[0]] = positions
+        elif duplicates == "last":
+            last = batch.index[positions[-1]]
+            held.update({p: f"superseded by row {last!r}, which updates order {order_id} too" for p in positions[:-1]})
+        else:
+            held.update({p: f"order {order_id} is in rows {labels} (duplicates='error')" for p in positions})
+    inside = {p for chain in chained.values() for p in chain[1:]}
+    chains = [chained.get(p, [p]) for p in range(len(batch.bodies)) if p not in inside and p not in held]
+    return chains, held
+
+
 def send_many(send: Send, batch: Batch, options: BatchOptions | None = None) -> pd.DataFrame:
     """Send every body (in parallel, in input order), one result row each, index aligned with ``batch.index``.
 
-    Rows the journal records as done with the same body are not sent again (their row comes back with
-    ``attempts`` 0); every other row gets a journal line, sent or not. A 401 stops the batch: the rest
-    is marked as not sent.
+    Rows of one order go out one after another in row order, never at the same time (see
+    ``BatchOptions.duplicates`` for the other choices). Rows the journal records as done with the same
+    body are not sent again (their row comes back with ``attempts`` 0); every other row gets a journal
+    line, sent or not. A 401 stops the batch: the rest is marked as not sent. A dry run sends nothing
+    and claims nothing: every row is ``ok`` False with status "dry run", and ``error`` says why a body
+    would not be sent.
     """
     options = options or BatchOptions()
     bodies, index, problems = batch.bodies, batch.index, batch.problems
@@ -147,21 +183,22 @@ def send_many(send: Send, batch: Batch, options: BatchOptions | None = None) -> 
     done = book.succeeded() if book is not None else {}
     digests = [body_hash(body) for body in bodies] if book is not None else [""] * len(bodies)
     rows: list[dict[str, Any] | None] = [None] * len(bodies)
+    chains, held = _chains(batch, options.duplicates)
     stop = _Stop()
     limiter = RateLimiter(None if options.dry_run else options.rate_limit)
 
-    def unsent(position: int) -> dict[str, Any]:
-        return SendResult(order_id=paths.get(bodies[position], "order_info.order_id"), error=f"not sent: {stop.reason}").row()
+    def unsent(position: int, reason: str, prefix: str = "not sent: ") -> dict[str, Any]:
+        order_id = paths.get(bodies[position], "order_info.order_id")
+        return SendResult(order_id=order_id, error=prefix + reason, dry_run=options.dry_run).row()
 
     def outcome(position: int) -> dict[str, Any]:
         body, label = bodies[position], index[position]
         if position in problems:
-            order_id = paths.get(body, "order_info.order_id")
-            return SendResult(order_id=order_id, error=f"not sent, could not map the row: {problems[position]}").row()
+            return unsent(position, problems[position], "not sent, could not map the row: ")
         if not isinstance(body, dict):
-            return SendResult(error=f"not sent: a body is a dict (a JSON object), got {type(body).__name__}").row()
+            return unsent(position, f"a body is a dict (a JSON object), got {type(body).__name__}")
         if stop.reason is not None:
-            return unsent(position)
+            return unsent(position, stop.reason)
         limiter.wait()
         row = send(body).row()
         if row["http_status"] == 401:
@@ -174,41 +211,56 @@ def send_many(send: Send, batch: Batch, options: BatchOptions | None = None) -> 
             book.record(index[position], digests[position], row)
         return row
 
-    def run(position: int) -> dict[str, Any]:
-        earlier = None if position in problems else done.get(row_key(index[position]))
-        if earlier is not None and earlier.get("body_sha256") == digests[position]:
-            return _from_journal(earlier)
-        return record(position, outcome(position))
+    def run(chain: list[int]) -> list[tuple[int, dict[str, Any]]]:
+        finished = []
+        for position in chain:
+            earlier = None if position in problems else done.get(row_key(index[position]))
+            if earlier is not None and earlier.get("body_sha256") == digests[position]:
+                finished.append((position, _from_journal(earlier)))
+            else:
+                finished.append((position, record(position, outcome(position))))
+        return finished
 
+    for position, reason in held.items():
+        rows[position] = record(position, unsent(position, reason))
     bar = _bar(len(bodies), options.progress)
-    ok = failed = 0
+    counts = Counter(_tally(row, options.dry_run) for row in rows if row is not None)
     try:
         with ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="kapture") as pool:
-            futures: dict[Future[dict[str, Any]], int] = {pool.submit(run, at): at for at in range(len(bodies))}
+            futures = {pool.submit(run, chain): chain for chain in chains}
             try:
                 for future in as_completed(futures):
-                    row = future.result()
-                    rows[futures[future]] = row
-                    ok, failed = ok + row["ok"], failed + (not row["ok"])
+                    for position, row in future.result():
+                        rows[position] = row
+                        counts[_tally(row, options.dry_run)] += 1
                     if bar is not None:
-                        bar.set_postfix_str(f"ok={ok}, failed={failed}", refresh=False)
-                        bar.update(1)
+                        shown = ("would send", "would not") if options.dry_run else ("ok", "failed")
+                        bar.set_postfix_str(", ".join(f"{name}={counts[name]}" for name in shown), refresh=False)
+                        bar.update(len(futures[future]))
             except KeyboardInterrupt:
                 stop.set("the batch was interrupted")
                 log.warning("update_orders interrupted: the rows not yet sent are marked as not sent")
                 pool.shutdown(wait=True, cancel_futures=True)
-                for future, position in futures.items():
+                for future in futures:
                     if future.done() and not future.cancelled():
-                        rows[position] = future.result()
+                        for position, row in future.result():
+                            rows[position] = row
         for position in range(len(rows)):
             if rows[position] is None:
-                rows[position] = record(position, unsent(position))
+                rows[position] = record(position, unsent(position, stop.reason or "the batch was interrupted"))
     finally:
         if bar is not None:
             bar.close()
         if book is not None and book is not journal:
             book.close()
     return frame_from_rows([row for row in rows if row is not None], index=index)
+
+
+def _tally(row: dict[str, Any], dry_run: bool) -> str:
+    """The progress bar's name for a row's outcome."""
+    if dry_run:
+        return "would send" if row["error"] is None else "would not"
+    return "ok" if row["ok"] else "failed"
 
 
 def _from_journal(entry: dict[str, Any]) -> dict[str, Any]:

@@ -112,6 +112,10 @@ def cmd_send(args: argparse.Namespace) -> int:
     columns = ["order_id", "ok", "http_status", "status", "message", "attempts", "error"]
     with pd.option_context("display.width", 200, "display.max_colwidth", 80):
         _write(results[columns].to_string())
+    if args.dry_run:
+        refused = int(results["error"].notna().sum())
+        _write(f"{len(results)} bodies (dry run): {len(results) - refused} would be sent, {refused} would not")
+        return EXIT_INVALID if refused else EXIT_OK
     failed = int((~results["ok"]).sum())
     _write(f"{len(results)} bodies: {len(results) - failed} succeeded, {failed} failed")
     return EXIT_INVALID if failed else EXIT_OK

@@ -167,11 +167,11 @@ class KaptureClient:
             report = (self._validator if schema is None else validator_for(schema)).validate(body)
             if not report.ok:
                 problems = "; ".join(f"{e.path or '(body)'}: {e.message}" for e in report.errors)
-                return SendResult(order_id=order_id, error=f"not sent, invalid body: {problems}")
+                return SendResult(order_id=order_id, error=f"not sent, invalid body: {problems}", dry_run=dry_run)
         try:
             data = json.dumps(body, allow_nan=False, ensure_ascii=False).encode("utf-8")
         except (TypeError, ValueError) as exc:
-            return SendResult(order_id=order_id, error=f"not sent, the body is not JSON: {exc}")
+            return SendResult(order_id=order_id, error=f"not sent, the body is not JSON: {exc}", dry_run=dry_run)
         if dry_run:
             return SendResult(order_id=order_id, dry_run=True)
         start = time.perf_counter()
@@ -218,15 +218,24 @@ class KaptureClient:
         dry_run: bool = False,
         rate_limit: float | None = None,
         validate: bool = True,
+        duplicates: str = "in_order",
     ) -> pd.DataFrame:
         """Send many bodies (a list, a Series of dicts, or a DataFrame through ``mapping``); one row each, in input order.
 
         A DataFrame without a mapping is read as flattened bodies: its columns are body paths. Rows are
         validated against the mapping's schema when it has one (so its declared associate fields count),
-        else the client's. See ``batch.send_many`` for the journal and the stop rules.
+        else the client's. Rows that update the same order go out one after another in row order
+        (``duplicates="in_order"``), so the last one wins every time; ``"last"`` sends only the last
+        row of each order, ``"error"`` none of them. See ``batch.send_many`` for the journal, the stop
+        rules and dry runs.
         """
         options = BatchOptions(
-            concurrency=concurrency, journal=journal, progress=progress, dry_run=dry_run, rate_limit=rate_limit
+            concurrency=concurrency,
+            journal=journal,
+            progress=progress,
+            dry_run=dry_run,
+            rate_limit=rate_limit,
+            duplicates=duplicates,
         )
         batch = bodies_of(data, mapping, self.schema)
         self.ensure_pool(options.concurrency)

@@ -2,8 +2,10 @@
 
 The function's verdict must equal jsonschema's (draft 7) plus "every value is plain
 JSON", which ``validation.Validator.errors`` reports in full. Keywords it does not
-know are handed, subtree by subtree, to jsonschema itself, so any schema works;
-the documented body never needs that.
+know are handed, subtree by subtree, to a delegate (jsonschema, resolving ``$ref``
+from the root), so any schema works; the documented body never needs that. A schema
+with an ``$id`` below its root is delegated whole: there a subtree alone would
+resolve ``$ref`` against the wrong base URI.
 """
 from __future__ import annotations
 
@@ -11,10 +13,23 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from itertools import repeat
-from typing import Any
+from typing import Any, Protocol, TypeAlias
 
 from .jsonvalues import is_clean, json_equal
 from .schema import DATE_FORMATS, FREE_FORM, types_of
+
+Schema: TypeAlias = Mapping[str, Any] | bool
+Delegate: TypeAlias = Callable[[Mapping[str, Any]], Callable[[Any], bool]]
+"""Given a subschema, a check of it that resolves ``$ref`` as the whole schema would."""
+
+
+class Check(Protocol):
+    """A compiled schema: called on a value, it answers VALID, WARN or INVALID; ``source`` is its generated code."""
+
+    source: str
+
+    def __call__(self, value: Any, /) -> int: ...
+
 
 VALID, WARN, INVALID = 0, 1, 2
 _KNOWN = {
@@ -59,16 +74,16 @@ def _number(value: Any) -> bool:
     return isinstance(value, int)
 
 
-def _rest_clean(value: dict, declared: frozenset) -> bool:
+def _rest_clean(value: dict[Any, Any], declared: frozenset[str]) -> bool:
     return all(isinstance(k, str) and (k in declared or is_clean(v)) for k, v in value.items())
 
 
-def _in(value: Any, options: tuple) -> bool:
+def _in(value: Any, options: tuple[Any, ...]) -> bool:
     return any(json_equal(value, option) for option in options)
 
 
 class _Writer:
-    def __init__(self, delegate: Callable[[Mapping], Callable[[Any], bool]]) -> None:
+    def __init__(self, delegate: Delegate) -> None:
         self.lines: list[str] = []
         self.names: dict[str, Any] = {
             "_integer": _integer, "_number": _number, "_clean": is_clean, "_rest_clean": _rest_clean,
@@ -98,7 +113,7 @@ class _Writer:
             return
         keywords = {k for k in schema if not k.startswith("x-")} - _ANNOTATIONS
         if keywords - _KNOWN or not isinstance(schema.get("additionalProperties", False), bool) or (
-            "items" in schema and not isinstance(schema["items"], Mapping)
+            "items" in schema and not isinstance(schema["items"], (Mapping, bool))
         ):
             check = self.const(self.delegate(schema))
             self.emit(depth, f"if not ({check}({v}) and _clean({v})): return 2")
@@ -120,13 +135,13 @@ class _Writer:
         self._arrays(schema, v, depth, types)
         self._objects(schema, v, depth, types)
 
-    def _guard(self, depth: int, v: str, types: tuple[str, ...], kinds: tuple, test: str) -> int:
+    def _guard(self, depth: int, v: str, types: tuple[str, ...], kinds: tuple[str, ...], test: str) -> int:
         if types and set(types) <= set(kinds):
             return depth
         self.emit(depth, f"if {test.format(v=v)}:")
         return depth + 1
 
-    def _strings(self, schema: Mapping, v: str, depth: int, types: tuple[str, ...]) -> None:
+    def _strings(self, schema: Mapping[str, Any], v: str, depth: int, types: tuple[str, ...]) -> None:
         wanted = [k for k in ("pattern", "minLength", "maxLength") if k in schema]
         if schema.get("format") in DATE_FORMATS:
             wanted.append("format")
@@ -143,7 +158,7 @@ class _Writer:
             shape = DATE_FORMATS[schema["format"]].shape
             self.emit(depth, f"if {v} and not {self.const(shape.match)}({v}): w = 1")
 
-    def _numbers(self, schema: Mapping, v: str, depth: int, types: tuple[str, ...]) -> None:
+    def _numbers(self, schema: Mapping[str, Any], v: str, depth: int, types: tuple[str, ...]) -> None:
         bounds = {"minimum": "<", "maximum": ">", "exclusiveMinimum": "<=", "exclusiveMaximum": ">="}
         wanted = [k for k in bounds if k in schema]
         if not wanted or (types and not {"integer", "number"} & set(types)):
@@ -154,7 +169,7 @@ class _Writer:
         for keyword in wanted:
             self.emit(depth, f"if {v} {bounds[keyword]} {schema[keyword]!r}: return 2")
 
-    def _arrays(self, schema: Mapping, v: str, depth: int, types: tuple[str, ...]) -> None:
+    def _arrays(self, schema: Mapping[str, Any], v: str, depth: int, types: tuple[str, ...]) -> None:
         wanted = [k for k in ("items", "minItems", "maxItems") if k in schema]
         if (types and "array" not in types) or (not types and not wanted):
             return
@@ -170,7 +185,7 @@ class _Writer:
         elif types:  # without a type the whole value was checked for plain JSON already
             self.emit(depth, f"if not _clean({v}): return 2")
 
-    def _objects(self, schema: Mapping, v: str, depth: int, types: tuple[str, ...]) -> None:
+    def _objects(self, schema: Mapping[str, Any], v: str, depth: int, types: tuple[str, ...]) -> None:
         wanted = [k for k in ("properties", "required", "additionalProperties") if k in schema]
         if (types and "object" not in types) or (not types and not wanted):
             return
@@ -222,15 +237,34 @@ def _plain(schema: Any) -> bool:
     )
 
 
-def compile_check(schema: Mapping, delegate: Callable[[Mapping], Callable[[Any], bool]]) -> Callable[[Any], int]:
+def has_inner_id(schema: Schema) -> bool:
+    """Whether anything below the root carries an ``$id`` (a property or enum value named so counts too)."""
+    below: list[Any] = list(schema.values()) if isinstance(schema, Mapping) else []
+    while below:
+        node = below.pop()
+        if isinstance(node, Mapping):
+            if "$id" in node:
+                return True
+            below.extend(node.values())
+        elif isinstance(node, list):
+            below.extend(node)
+    return False
+
+
+def compile_check(schema: Schema, delegate: Delegate) -> Check:
     """A function body -> VALID, WARN (valid, but look for warnings) or INVALID."""
     writer = _Writer(delegate)
-    writer.emit(1, "w = 0")
-    writer.node(schema, "v0", 1)
-    writer.emit(1, "return w")
+    if isinstance(schema, Mapping) and has_inner_id(schema):
+        whole = writer.const(delegate(schema))
+        writer.emit(1, f"if not ({whole}(v0) and _clean(v0)): return 2")
+        writer.emit(1, "return 1")  # the warnings' conventions were not looked at here
+    else:
+        writer.emit(1, "w = 0")
+        writer.node(schema, "v0", 1)
+        writer.emit(1, "return w")
     source = "def check(v0):\n" + "\n".join(writer.lines) + "\n"
     namespace = dict(writer.names)
-    exec(compile(source, "<kapture_nb compiled schema>", "exec"), namespace)  # noqa: S102 - generated from the schema
-    check = namespace["check"]
+    exec(compile(source, "<kapture_nb compiled schema>", "exec"), namespace)
+    check: Check = namespace["check"]
     check.source = source
     return check

@@ -15,6 +15,7 @@ from . import paths
 from .jsonvalues import as_whole
 from .retry import attempts_of
 
+DRY_RUN = "dry run"  # the status of every row of a dry run
 RESULT_COLUMNS = [
     "order_id", "ok", "http_status", "status", "message", "result", "customer_id", "enquiry_id",
     "contact_id", "action", "action_event", "error", "attempts", "elapsed_ms", "response",
@@ -62,8 +63,8 @@ class SendResult:
         payload = self.payload if isinstance(self.payload, dict) else {}
         status = _either(payload, "status", "Status")
         message = _either(payload, "message", "Message")
-        if self.dry_run and self.error is None:
-            status, message = "dry_run", "not sent (dry run)"
+        if self.dry_run:  # a dry run never claims success: ok stays False, error says why a body would not go
+            status, message = DRY_RUN, "would be sent" if self.error is None else "would not be sent"
         order = _either(payload, "Order", "order")
         order = order if isinstance(order, dict) else {}
         result = order.get("result")
@@ -72,7 +73,7 @@ class SendResult:
             error = _failure(self.http_status, self.payload, self.text, status, message, result)
         return {
             "order_id": as_whole(self.order_id if self.order_id not in (None, "") else order.get("order_id")),
-            "ok": error is None and (self.http_status is not None or self.dry_run),
+            "ok": error is None and self.http_status is not None and not self.dry_run,
             "http_status": self.http_status,
             "status": _as_text(status),
             "message": _as_text(message),

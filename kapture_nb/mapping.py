@@ -5,7 +5,7 @@ import datetime as dt
 import difflib
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path as FilePath
@@ -17,12 +17,15 @@ import pandas as pd
 from . import paths
 from .exceptions import MappingError
 from .jsonvalues import json_copy
-from .schema import DATE_FORMATS, leaf_paths, load_schema, node_at, types_of
+from .orderframes import order_id_of
+from .schema import DATE_FORMATS, DIGITS, leaf_paths, load_schema, node_at, types_of
 from .schema import template as make_template
-from .validation import ERROR_COLUMNS, validator_for
+from .validation import ERROR_COLUMNS, UPDATE_FLAG, validator_for
 
 MISSING_POLICIES = {"omit", "empty", "null"}
 PROBLEM_COLUMNS = ["row", *ERROR_COLUMNS]
+
+ID_KEYS = frozenset({"order_id", "customer_id", "contact_id", "enquiry_id", "ticket_id"})
 _OMIT = object()
 
 
@@ -40,14 +43,36 @@ class Const:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Const) and other.value == self.value
 
+    __hash__ = None  # type: ignore[assignment]  # mutable value inside: not hashable, like a list
+
+
+class Column:
+    """A column named by any label (a plain str target names a column already): ``Column(7)`` for a column labelled 7."""
+
+    __slots__ = ("label",)
+
+    def __init__(self, label: Hashable) -> None:
+        self.label = label
+
+    def __repr__(self) -> str:
+        return f"Column({self.label!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Column) and other.label == self.label
+
+    def __hash__(self) -> int:
+        return hash(("Column", self.label))
+
 
 @dataclass(frozen=True)
 class _Target:
     path: paths.Path
     parts: tuple[str, ...]
-    source: Any  # a column name (str), a Const, or a callable(row)
+    source: Any  # a column name (str), a Column, a Const, or a callable(row)
+    column: Hashable | None  # the label of the column it reads, if it reads one
     kind: str  # how values are made JSON-ready: "digits", "string", "integer", "number", "boolean" or "any"
     date_format: str | None
+    node: Mapping[str, Any]
 
 
 def _kind_of(node: Mapping[str, Any] | None) -> tuple[str, str | None]:
@@ -131,6 +156,21 @@ def _constant(value: Any) -> Callable[[], Any]:
     return lambda: value
 
 
+def _minimal(documented: dict[str, Any], targets: list[tuple[str, ...]]) -> dict[str, Any]:
+    """The mandatory keys, and the update flag of each section the body sends (the sections the targets are in)."""
+    body: dict[str, Any] = {
+        "customer_info": {"customer_name": "", "update": documented["customer_info"]["update"]},
+        "order_info": {"order_id": "", "update": documented["order_info"]["update"]},
+    }
+    for parts in targets:
+        section = parts[0]
+        if section in body or section not in documented:
+            continue
+        shape = documented[section]
+        body[section] = [{"update": shape[0]["update"]}] if isinstance(shape, list) else {"update": shape["update"]}
+    return body
+
+
 @dataclass
 class MappedRows:
     """Bodies made from a DataFrame, and the cells that could not be mapped (a row each, never lost)."""
@@ -147,7 +187,7 @@ class FieldMapping:
         self,
         targets: Mapping[paths.Path, Any],
         *,
-        template: dict[str, Any] | None = None,
+        template: Mapping[str, Any] | str = "minimal",
         missing: str = "omit",
         schema: Mapping[str, Any] | None = None,
     ) -> None:
@@ -155,11 +195,20 @@ class FieldMapping:
             raise MappingError(f"missing must be one of {sorted(MISSING_POLICIES)}, got {missing!r}")
         self.schema = schema  # None: the request schema
         self._shape = schema if schema is not None else load_schema()
-        self.template = json.loads(json.dumps(template if template is not None else make_template(self._shape)))
         self.missing = missing
         self.targets: dict[paths.Path, Any] = dict(targets)
         self._targets = [self._target(path, source) for path, source in self.targets.items()]
+        self.template: dict[str, Any] = json_copy(self._template(template))
         self._copy_template = _copier(self.template)
+
+    def _template(self, template: Mapping[str, Any] | str) -> dict[str, Any]:
+        if isinstance(template, Mapping):
+            return dict(template)
+        if template == "documented":
+            return make_template(self._shape)
+        if template == "minimal":
+            return _minimal(make_template(self._shape), [target.parts for target in self._targets])
+        raise MappingError(f'template is "minimal", "documented" or a body to start from, got {template!r}')
 
     def _target(self, path: paths.Path, source: Any) -> _Target:
         parts = paths.parse(path)
@@ -172,33 +221,62 @@ class FieldMapping:
                 f"target {path!r} is not a place in the request body{hint} "
                 "(custom fields go under <section>.associate_fields.<name>)"
             )
-        if not (isinstance(source, (str, Const)) or callable(source)):
-            source = Const(source)
+        if isinstance(source, str):
+            column: Hashable | None = source
+        elif isinstance(source, Column):
+            column = source.label
+        elif isinstance(source, Const) or callable(source):
+            column = None
+        else:
+            raise MappingError(
+                f"target {path!r}: {source!r} is neither a column name (a str), kn.Column(label), kn.Const(value) "
+                f"nor a callable(row); for a column labelled {source!r} write kn.Column({source!r}), "
+                f"for a constant write kn.Const({source!r})"
+            )
         kind, fmt = _kind_of(node)
-        return _Target(paths.join(parts), parts, source, kind, fmt)
+        return _Target(paths.join(parts), parts, source, column, kind, fmt, node)
 
     def __repr__(self) -> str:
         return f"<FieldMapping {len(self._targets)} target(s), missing={self.missing!r}>"
 
-    def columns(self) -> list[str]:
+    def columns(self) -> list[Hashable]:
         """The DataFrame columns this mapping reads."""
-        return [t.source for t in self._targets if isinstance(t.source, str)]
+        return [t.column for t in self._targets if t.column is not None]
+
+    def _column_warnings(self, df: pd.DataFrame) -> list[tuple[Any, ...]]:
+        """Columns read as numbers where the body wants digits as text (ids, phones): a row each, for the whole column."""
+        found = []
+        for target in self._targets:
+            if target.column is None:
+                continue
+            dtype = df[target.column].dtype
+            is_id = target.parts[-1] in ID_KEYS
+            numbers = pd.api.types.is_float_dtype(dtype) if is_id else _is_numeric(dtype) and bool(target.node.get(DIGITS))
+            if numbers:
+                what = "ids" if is_id else "phone numbers and codes"
+                message = (
+                    f"column {target.column!r} holds numbers ({dtype}) and is mapped to {target.path}: {what} read as "
+                    "numbers lose leading zeros and digits (Excel's 2.41E+07) without a trace; read it as text: "
+                    f"pd.read_csv(..., dtype={{{target.column!r}: str}})"
+                )
+                found.append((None, target.path, message, "column-dtype", str(dtype), "warning"))
+        return found
 
     def _check_columns(self, df: pd.DataFrame) -> None:
         have = [str(c) for c in df.columns]
         for target in self._targets:
-            if isinstance(target.source, str) and target.source not in df.columns:
-                close = difflib.get_close_matches(target.source, have, n=3)
+            if target.column is not None and target.column not in df.columns:
+                close = difflib.get_close_matches(str(target.column), have, n=3)
                 hint = f"; did you mean {', '.join(map(repr, close))}?" if close else f"; it has {', '.join(have[:20])}"
-                raise MappingError(f"target {target.path!r} reads column {target.source!r}, which the DataFrame lacks{hint}")
+                raise MappingError(f"target {target.path!r} reads column {target.column!r}, which the DataFrame lacks{hint}")
 
     def _values(self, df: pd.DataFrame, target: _Target, problems: list[Any]) -> list[Any]:
         source = target.source
         if isinstance(source, Const):
             value = to_json_value(source.value, target.kind, target.date_format)
             return [value] * len(df)
-        if isinstance(source, str):
-            column = df[source]
+        if target.column is not None:
+            column = df[target.column]
             if pd.api.types.is_datetime64_any_dtype(column.dtype):
                 dates = column.dropna()
                 shown = target.date_format or ("date" if (dates.dt.normalize() == dates).all() else "date-time")
@@ -284,13 +362,25 @@ class FieldMapping:
         return mapped.bodies
 
     def validate(self, df: pd.DataFrame, schema: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        """One row per problem: row (the DataFrame's index label), path, message, keyword, value, severity."""
+        """One row per problem: row (the DataFrame's index label), path, message, keyword, value, severity.
+
+        A problem of a whole column or path (a column read as numbers, a section's update flag that
+        is false) is one row with no row label; rows updating the same order are warned of each.
+        """
         mapped = self.build(df)
         validator = validator_for(schema if schema is not None else self.schema)
-        rows = list(mapped.problems.itertuples(index=False, name=None))
+        rows = self._column_warnings(df) + list(mapped.problems.itertuples(index=False, name=None))
+        by_path: dict[Any, list[Any]] = {}
         for label, body in zip(mapped.index, mapped.bodies, strict=True):
             report = validator.validate(body)
-            rows += [(label, *error) for error in report.errors + report.warnings]
+            for error in report.errors + report.warnings:
+                if error.keyword == UPDATE_FLAG:
+                    by_path.setdefault(error.path, [error, 0])[1] += 1
+                else:
+                    rows.append((label, *error))
+        for error, count in by_path.values():
+            rows.append((None, error.path, f"{error.message} (in {count} row(s))", *error[2:]))
+        rows += _duplicates(mapped)
         return pd.DataFrame(rows, columns=PROBLEM_COLUMNS, dtype=object)
 
     def preview(self, df: pd.DataFrame, n: int = 5) -> pd.DataFrame:
@@ -304,12 +394,12 @@ class FieldMapping:
 
     def to_json(self, path: str | FilePath) -> None:
         """Save the mapping beside the notebook (callable targets cannot be saved)."""
-        callables = [str(t.path) for t in self._targets if callable(t.source) and not isinstance(t.source, (str, Const))]
+        callables = [str(t.path) for t in self._targets if t.column is None and not isinstance(t.source, Const)]
         if callables:
             raise MappingError(f"callable targets cannot be saved to JSON: {', '.join(callables)}")
         targets = [
             {"path": list(t.parts) if isinstance(t.path, tuple) else t.path,
-             **({"column": t.source} if isinstance(t.source, str) else {"const": t.source.value})}
+             **({"column": _json_label(t.column)} if t.column is not None else {"const": t.source.value})}
             for t in self._targets
         ]
         document = {"missing": self.missing, "targets": targets, "template": self.template}
@@ -322,13 +412,47 @@ class FieldMapping:
             document = json.loads(FilePath(path).read_text(encoding="utf-8"))
             targets = {
                 (tuple(t["path"]) if isinstance(t["path"], list) else t["path"]): (
-                    t["column"] if "column" in t else Const(t["const"])
+                    _source_label(t["column"]) if "column" in t else Const(t["const"])
                 )
                 for t in document["targets"]
             }
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise MappingError(f"{path}: not a saved FieldMapping ({type(exc).__name__}: {exc})") from None
         return cls(targets, template=document.get("template"), missing=document.get("missing", "omit"), schema=schema)
+
+
+def _is_numeric(dtype: Any) -> bool:
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+
+
+def _duplicates(mapped: MappedRows) -> list[tuple[Any, ...]]:
+    """A warning for each row whose order another row of the frame updates too."""
+    rows_of: dict[int, list[Any]] = {}
+    for label, body in zip(mapped.index, mapped.bodies, strict=True):
+        order_id = order_id_of(body)
+        if order_id is not None:
+            rows_of.setdefault(order_id, []).append(label)
+    found = []
+    for order_id, labels in rows_of.items():
+        for label in labels if len(labels) > 1 else ():
+            others = ", ".join(repr(other) for other in labels if other != label)
+            message = (
+                f"order {order_id} is also in row(s) {others}: update_orders sends the rows of one order one after "
+                "another in row order (duplicates='in_order'), so the last one wins"
+            )
+            found.append((label, "order_info.order_id", message, "duplicate", order_id, "warning"))
+    return found
+
+
+def _json_label(label: Hashable) -> Any:
+    return list(label) if isinstance(label, tuple) else label
+
+
+def _source_label(saved: Any) -> Any:
+    """A saved column back as a mapping source: a str names a column; any other label comes back as a Column."""
+    if isinstance(saved, str):
+        return saved
+    return Column(tuple(saved) if isinstance(saved, list) else saved)
 
 
 def infer_associate_fields(df: pd.DataFrame, columns: Iterable[str] | Mapping[str, str], max_enum: int = 8) -> dict[str, Any]:

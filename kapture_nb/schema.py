@@ -14,6 +14,7 @@ ENDPOINT = "/ms/customer/order/api/v1/add-update"
 REQUEST_SCHEMA = "update_order.request.schema.json"
 RESPONSE_SCHEMA = "update_order.response.schema.json"
 FREE_FORM = "x-free-form"
+DIGITS = "x-digits"  # a text field whose values are digits by nature (phones, PIN codes): a number column loses them
 SECTIONS = {"customer": "customer_info", "enquiry": "enquiry_info", "order": "order_info"}
 
 _PACKAGE_DIR = Path(__file__).resolve().parent

@@ -1,8 +1,10 @@
-"""Helpers shared by the tests: where the repo's files are, frames of orders to send, a free port."""
+"""Helpers shared by the tests: where the repo's files are, frames of orders to send, a free port, a plain-JSON oracle."""
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -29,3 +31,32 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def plain_json(value: Any) -> bool:
+    """Whether JSON carries the value unchanged: it survives a round trip with the same types throughout."""
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    return _same(json.loads(text), value)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[key], b[key]) for key in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(map(_same, a, b))
+    return bool(a == b)
+
+
+def writing(body: dict[str, Any]) -> dict[str, Any]:
+    """The body with every section's update flag true (in place, and returned): no field goes unwritten, no warning."""
+    for section in ("customer_info", "enquiry_info", "order_info"):
+        if isinstance(body.get(section), dict):
+            body[section]["update"] = True
+    for contact in body.get("contact_info", []):
+        contact["update"] = True
+    return body

@@ -74,12 +74,16 @@ def test_401_stops_the_batch(fresh_sandbox):
     assert len(sb.requests) == 1
 
 
-def test_dry_run_sends_nothing(fresh_sandbox):
+def test_a_dry_run_sends_nothing_and_claims_nothing(fresh_sandbox, capsys):
     frame = orders(5)
     sb = fresh_sandbox(orders=frame)
+    frame.loc["row-1", "order_info.order_id"] = -1
     with sb.client() as client:
-        results = client.update_orders(frame, dry_run=True, progress=False)
-    assert results["ok"].all() and (results["status"] == "dry_run").all()
+        results = client.update_orders(frame, dry_run=True, progress=True)
+    assert not results["ok"].any() and (results["status"] == "dry run").all()
+    assert results["error"].isna().tolist() == [True, False, True, True, True]
+    assert results.loc["row-1", "error"].startswith("not sent, invalid body: order_info.order_id")
+    assert "would send=4, would not=1" in capsys.readouterr().err
     assert len(sb.requests) == 0
 
 
@@ -198,3 +202,50 @@ def test_bodies_of_a_frame_keeps_the_mappings_schema_and_the_rows_it_could_not_m
 def test_bad_options_are_refused(settings):
     with pytest.raises(kn.ConfigurationError):
         BatchOptions(**settings)
+
+
+def _same_order_twice(n: int) -> pd.DataFrame:
+    """n orders, each updated by two rows: remarks "first" then "second"."""
+    ids = [FIRST_ID + i for i in range(n)]
+    return pd.DataFrame(
+        {
+            "order_info.order_id": ids + ids,
+            "customer_info.customer_name": ["A"] * (2 * n),
+            "order_info.remarks": ["first"] * n + ["second"] * n,
+        },
+        index=[f"r{i}" for i in range(2 * n)],
+    )
+
+
+def test_rows_of_one_order_go_out_in_row_order_so_the_last_wins_every_time(fresh_sandbox):
+    frame = _same_order_twice(40)
+    sb = fresh_sandbox(orders=orders(40), faults=kn.Faults(seed=5, jitter=0.005))
+    with sb.client() as client:
+        results = client.update_orders(frame, concurrency=8, progress=False)
+    assert results["ok"].all()
+    stored = sb.orders.set_index("order_id").loc[frame["order_info.order_id"].iloc[:40], "order_info.remarks"]
+    assert (stored == "second").all()
+    log = sb.requests
+    for order_id in frame["order_info.order_id"].iloc[:40]:
+        mine = log[log["order_id"] == order_id]
+        assert len(mine) == 2 and mine.index[0] < mine.index[1]
+
+
+def test_duplicates_last_sends_only_the_last_row_of_each_order(fresh_sandbox):
+    frame = _same_order_twice(3)
+    sb = fresh_sandbox(orders=orders(3))
+    with sb.client() as client:
+        results = client.update_orders(frame, duplicates="last", progress=False)
+    assert results["ok"].tolist() == [False] * 3 + [True] * 3
+    assert results.loc["r0", "error"] == f"not sent: superseded by row 'r3', which updates order {FIRST_ID} too"
+    assert len(sb.requests) == 3
+
+
+def test_duplicates_error_sends_none_of_them(fresh_sandbox):
+    frame = pd.concat([_same_order_twice(2), orders(1, start=FIRST_ID + 5)])
+    sb = fresh_sandbox(orders=orders(6))
+    with sb.client() as client:
+        results = client.update_orders(frame, duplicates="error", progress=False)
+    assert results["ok"].tolist() == [False] * 4 + [True]
+    assert results.loc["r2", "error"] == f"not sent: order {FIRST_ID} is in rows 'r0', 'r2' (duplicates='error')"
+    assert len(sb.requests) == 1

@@ -46,7 +46,10 @@ def test_validate_false_sends_what_it_is_given(client, sandbox, example):
 def test_dry_run_sends_nothing(client, sandbox, example):
     before = len(sandbox.requests)
     row = client.update_order(example, dry_run=True).iloc[0]
-    assert row["ok"] and row["status"] == "dry_run" and row["attempts"] == 0
+    assert not row["ok"] and row["status"] == "dry run" and pd.isna(row["error"]) and row["attempts"] == 0
+    example["order_info"]["order_id"] = "x"
+    refused = client.update_order(example, dry_run=True).iloc[0]
+    assert not refused["ok"] and refused["status"] == "dry run" and refused["error"].startswith("not sent, invalid body")
     assert len(sandbox.requests) == before
 
 

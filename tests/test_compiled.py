@@ -1,4 +1,6 @@
 import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pytest
@@ -6,18 +8,28 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 
-from kapture_nb.compiled import INVALID, VALID, WARN, compile_check
-from kapture_nb.jsonvalues import is_clean
+from helpers import plain_json
+from kapture_nb.compiled import INVALID, VALID, WARN, Check, Delegate, Schema, compile_check
 
 NAN, INF = float("nan"), float("inf")
 
 
-def delegate(part):
+def delegate(part: Mapping[str, Any]) -> Callable[[Any], bool]:
     return Draft7Validator(part).is_valid
 
 
-def check(schema):
+def check(schema: Schema) -> Check:
     return compile_check(schema, delegate)
+
+
+def recording(calls: list[Mapping[str, Any]]) -> Delegate:
+    """A delegate that also notes each subschema it is handed."""
+
+    def handed(part: Mapping[str, Any]) -> Callable[[Any], bool]:
+        calls.append(part)
+        return delegate(part)
+
+    return handed
 
 
 @pytest.mark.parametrize(
@@ -58,7 +70,7 @@ def check(schema):
     ],
     ids=repr,
 )
-def test_known_keyword_accepts_a_match_and_rejects_a_mismatch(schema, good, bad):
+def test_known_keyword_accepts_a_match_and_rejects_a_mismatch(schema: Schema, good: Any, bad: Any) -> None:
     compiled = check(schema)
     assert compiled(good) == VALID
     assert compiled(bad) == INVALID
@@ -76,17 +88,17 @@ def test_known_keyword_accepts_a_match_and_rejects_a_mismatch(schema, good, bad)
     ],
     ids=repr,
 )
-def test_keywords_for_another_type_do_not_apply(schema, value):
+def test_keywords_for_another_type_do_not_apply(schema: Schema, value: Any) -> None:
     assert check(schema)(value) == VALID
 
 
 @pytest.mark.parametrize("kind", ["integer", "number"])
-def test_true_is_not_a_number(kind):
+def test_true_is_not_a_number(kind: str) -> None:
     assert check({"type": kind})(True) == INVALID
     assert check({"properties": {"n": {"type": kind}}})({"n": False}) == INVALID
 
 
-def test_an_integral_float_is_an_integer_with_a_warning_and_a_fraction_is_not():
+def test_an_integral_float_is_an_integer_with_a_warning_and_a_fraction_is_not() -> None:
     assert check({"type": "integer"})(1.0) == WARN  # valid, but it goes out as 1.0
     assert check({"type": ["integer", "string"]})(1.0) == WARN
     assert check({"type": "integer"})(1) == VALID
@@ -94,7 +106,7 @@ def test_an_integral_float_is_an_integer_with_a_warning_and_a_fraction_is_not():
     assert check({"type": "integer"})(1.5) == INVALID
 
 
-def test_enum_and_const_tell_true_from_1_but_not_1_0_from_1():
+def test_enum_and_const_tell_true_from_1_but_not_1_0_from_1() -> None:
     assert check({"enum": [1]})(True) == INVALID
     assert check({"enum": [True]})(1) == INVALID
     assert check({"enum": [1]})(1.0) == VALID
@@ -124,11 +136,11 @@ def test_enum_and_const_tell_true_from_1_but_not_1_0_from_1():
     ],
     ids=repr,
 )
-def test_values_json_cannot_carry_are_invalid(schema, value):
+def test_values_json_cannot_carry_are_invalid(schema: Schema, value: Any) -> None:
     assert check(schema)(value) == INVALID
 
 
-def test_the_false_schema_rejects_everything_and_the_true_schema_accepts_plain_json():
+def test_the_false_schema_rejects_everything_and_the_true_schema_accepts_plain_json() -> None:
     assert check(False)({}) == INVALID
     assert check(True)({"a": [1, None]}) == VALID
     assert check({})("anything") == VALID
@@ -142,18 +154,18 @@ def test_the_false_schema_rejects_everything_and_the_true_schema_accepts_plain_j
         ("date-time", "2024-01-02", "2024-01-02 10:11"),
     ],
 )
-def test_dates_in_another_shape_warn(fmt, good, odd):
+def test_dates_in_another_shape_warn(fmt: str, good: str, odd: str) -> None:
     compiled = check({"type": "object", "properties": {"when": {"type": "string", "format": fmt}}})
     assert compiled({"when": good}) == VALID
     assert compiled({"when": odd}) == WARN
 
 
-def test_an_empty_date_and_an_unknown_format_do_not_warn():
+def test_an_empty_date_and_an_unknown_format_do_not_warn() -> None:
     assert check({"format": "date"})("") == VALID
     assert check({"format": "email"})("not an email") == VALID
 
 
-def test_undeclared_keys_of_a_free_form_object_warn():
+def test_undeclared_keys_of_a_free_form_object_warn() -> None:
     schema = {"type": "object", "properties": {"slot": {"type": "string"}}, "x-free-form": True}
     compiled = check(schema)
     assert compiled({"slot": "a"}) == VALID
@@ -161,15 +173,15 @@ def test_undeclared_keys_of_a_free_form_object_warn():
     assert check(dict(schema, **{"x-free-form": False}))({"slt": "a"}) == VALID
 
 
-def test_an_error_outweighs_a_warning():
+def test_an_error_outweighs_a_warning() -> None:
     compiled = check({"type": "object", "properties": {"when": {"format": "date"}, "n": {"type": "integer"}}})
     assert compiled({"when": "02/01/2024", "n": 1}) == WARN
     assert compiled({"when": "02/01/2024", "n": "1"}) == INVALID
     assert compiled({"n": "1", "when": "02/01/2024"}) == INVALID
 
 
-def test_annotations_and_extension_keys_are_not_delegated():
-    calls = []
+def test_annotations_and_extension_keys_are_not_delegated() -> None:
+    calls: list[Mapping[str, Any]] = []
     schema = {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": "t",
@@ -178,17 +190,17 @@ def test_annotations_and_extension_keys_are_not_delegated():
         "properties": {"a": {"type": "string", "default": "", "examples": ["x"], "x-label": "A"}},
         "x-free-form": False,
     }
-    compiled = compile_check(schema, lambda part: calls.append(part) or delegate(part))
+    compiled = compile_check(schema, recording(calls))
     assert calls == []
     assert compiled({"a": "x"}) == VALID
     assert compiled({"a": 1}) == INVALID
 
 
-def test_unknown_keywords_are_delegated_subtree_by_subtree():
-    calls = []
+def test_unknown_keywords_are_delegated_subtree_by_subtree() -> None:
+    calls: list[Mapping[str, Any]] = []
     inner = {"anyOf": [{"type": "string"}, {"type": "integer"}]}
     schema = {"type": "object", "properties": {"a": inner, "b": {"type": "string"}}, "required": ["b"]}
-    compiled = compile_check(schema, lambda part: calls.append(part) or delegate(part))
+    compiled = compile_check(schema, recording(calls))
     assert calls == [inner]
     assert compiled({"a": 1, "b": "x"}) == VALID
     assert compiled({"a": 1.5, "b": "x"}) == INVALID
@@ -219,20 +231,55 @@ INSTANCES = [
 
 
 @pytest.mark.parametrize("schema", DELEGATED, ids=repr)
-def test_a_delegated_keyword_agrees_with_jsonschema(schema):
+def test_a_delegated_keyword_agrees_with_jsonschema(schema: Schema) -> None:
     compiled, reference = check(schema), Draft7Validator(schema)
     for instance in INSTANCES:
         assert (compiled(instance) != INVALID) == reference.is_valid(instance), instance
 
 
-def test_a_delegated_subtree_still_requires_plain_json():
+def test_a_delegated_subtree_still_requires_plain_json() -> None:
     compiled = check({"anyOf": [{"type": "array"}, {"type": "object"}]})
     assert Draft7Validator({"anyOf": [{"type": "array"}]}).is_valid([NAN])
     assert compiled([1]) == VALID
     assert compiled([NAN]) == INVALID
 
 
-def test_generated_source_is_attached_to_the_check():
+def test_boolean_schemas_below_the_root_are_compiled_not_delegated() -> None:
+    calls: list[Mapping[str, Any]] = []
+    schema = {"properties": {"a": {"items": False}, "b": {"items": True}, "c": True, "d": False}}
+    compiled = compile_check(schema, recording(calls))
+    assert calls == []
+    assert compiled({"a": [], "b": [1, "x"], "c": {"any": None}}) == VALID
+    assert compiled({"a": [1]}) == INVALID
+    assert compiled({"b": [NAN]}) == INVALID
+    assert compiled({"c": (1,)}) == INVALID
+    assert compiled({"d": None}) == INVALID
+
+
+# "foo" has its own $id, so its "#/definitions/inner" is foo's, not the root's: only the whole schema knows.
+INNER_ID = {
+    "$id": "http://example.com/root.json",
+    "type": "object",
+    "properties": {
+        "foo": {
+            "$id": "foo.json",
+            "definitions": {"inner": {"type": "string"}},
+            "properties": {"bar": {"$ref": "#/definitions/inner"}},
+        }
+    },
+}
+
+
+def test_a_schema_with_an_id_below_its_root_is_delegated_whole() -> None:
+    calls: list[Mapping[str, Any]] = []
+    compiled = compile_check(INNER_ID, recording(calls))
+    assert calls == [INNER_ID]
+    assert compiled({"foo": {"bar": "a"}, "bar": 1}) != INVALID
+    assert compiled({"foo": {"bar": 1}}) == INVALID
+    assert compiled({"foo": {"bar": "a"}, "bar": NAN}) == INVALID
+
+
+def test_generated_source_is_attached_to_the_check() -> None:
     compiled = check({"type": "object", "required": ["order_id"]})
     assert compiled.source.startswith("def check(v0):\n")
     assert "'order_id'" in compiled.source
@@ -272,6 +319,6 @@ VALUES = st.recursive(
 
 @settings(max_examples=150, deadline=None)
 @given(schema=st.sampled_from(AGREEMENT_SCHEMAS), value=VALUES)
-def test_verdict_agrees_with_jsonschema_plus_plain_json(schema, value):
-    expected = Draft7Validator(schema).is_valid(value) and is_clean(value)
+def test_verdict_agrees_with_jsonschema_plus_plain_json(schema: Schema, value: Any) -> None:
+    expected = plain_json(value) and Draft7Validator(schema).is_valid(value)
     assert (check(schema)(value) != INVALID) == expected

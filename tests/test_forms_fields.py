@@ -4,6 +4,7 @@ import json
 import pytest
 
 import kapture_nb as kn
+from helpers import writing
 from kapture_nb.forms import SchemaForm
 
 PLAIN = kn.load_schema()
@@ -83,7 +84,7 @@ def test_id_field_keeps_integer_or_string_and_the_switch_changes_it(example):
 
 
 def test_date_fields_are_text_boxes_with_the_expected_shape_as_placeholder(example):
-    form = SchemaForm(PLAIN, example)
+    form = SchemaForm(PLAIN, writing(example))
     dob, follow_up = form.fields["contact_info.0.dob"], form.fields["enquiry_info.next_follow_up_date"]
     assert (dob.widget.placeholder, follow_up.widget.placeholder) == ("yyyy-MM-dd", "yyyy-MM-dd HH:mm:ss")
     follow_up.widget.value = "2024-05-01 10:00:00"

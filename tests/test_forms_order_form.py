@@ -37,6 +37,7 @@ def test_send_returns_the_result_and_the_sandbox_holds_the_edits(fresh_sandbox, 
         form.fields["order_info.associate_fields.delivery_slot"].widget.value = "pm"
         form.fields["contact_info"].add_button.click()
         form.fields["contact_info.1.contact_person_phone"].widget.value = "9000000001"
+        form.fields["contact_info.1.update"].widget.value = True  # a contact is written when its own flag says so
         form.fields["order_info.order_id"].type_widget.value = "integer"
         result = form.send()
     assert bool(result["ok"].iloc[0]) and result["message"].iloc[0] == "Order Updated successfully !"

@@ -51,20 +51,53 @@ def mapping():
 
 def test_columns_constants_and_callables_fill_the_template(orders, mapping):
     first = mapping.to_bodies(orders)[0]
+    assert set(first) == {"customer_info", "contact_info", "order_info"}  # no enquiry_info: nothing maps there
+    assert first["customer_info"] == {"customer_name": "ABC", "update": False}  # nothing the mapping does not target
     assert first["order_info"]["order_id"] == "23518265"  # a float column made it float; digits come back
     assert first["customer_info"]["customer_name"] == "ABC"
     assert first["order_info"]["remarks"] == "bulk update"
     assert first["order_info"]["associate_fields"] == {
         "delivery_slot": "morning", "quantity": 1, "vip": True, "source": "crm-ABC",
     }
-    assert first["order_info"]["update"] is True and first["customer_info"]["country"] == ""
+    assert first["order_info"]["update"] is True and "country" not in first["customer_info"]
     assert kn.validate(first).ok
+
+
+def test_the_documented_template_sends_every_documented_key(orders, mapping):
+    documented = kn.FieldMapping(mapping.targets, template="documented")
+    first = documented.to_bodies(orders)[0]
+    assert first["customer_info"]["country"] == "" and set(first) == set(kn.template())
+
+
+def test_a_minimal_body_holds_the_mandatory_keys_and_the_flags_of_the_sections_it_sends():
+    frame = pd.DataFrame({"id": ["23518265"], "who": ["ABC"], "remark": ["r"]})
+    mapping = kn.FieldMapping(
+        {"order_info.order_id": "id", "customer_info.customer_name": "who", "enquiry_info.remarks": "remark"}
+    )
+    assert mapping.to_bodies(frame) == [
+        {
+            "customer_info": {"customer_name": "ABC", "update": False},
+            "order_info": {"order_id": "23518265", "update": True},
+            "enquiry_info": {"update": False, "remarks": "r"},
+        }
+    ]
+    bare = kn.FieldMapping({"order_info.remarks": "remark"}).to_bodies(frame)[0]
+    assert bare["customer_info"]["customer_name"] == "" and not kn.validate(bare).ok  # unmapped mandatory keys: loud
+
+
+def test_a_source_that_is_not_a_column_constant_or_callable_is_an_error_saying_how_to_name_it():
+    frame = pd.DataFrame({7: ["ABC"], "id": ["23518265"]})
+    with pytest.raises(kn.MappingError, match=r"kn\.Column\(7\).*kn\.Const\(7\)"):
+        kn.FieldMapping({"customer_info.customer_name": 7})
+    mapping = kn.FieldMapping({"customer_info.customer_name": kn.Column(7), "order_info.order_id": "id"})
+    assert mapping.to_bodies(frame)[0]["customer_info"]["customer_name"] == "ABC"
+    assert mapping.columns() == [7, "id"]
 
 
 def test_leading_zeros_survive_and_array_paths_build_the_array(orders, mapping):
     bodies = mapping.to_bodies(orders)
     assert [c["contact_person_phone"] for c in bodies[0]["contact_info"]] == ["0987654321", "0999"]
-    assert set(bodies[0]["contact_info"][1]) == set(kn.template()["contact_info"][0])  # a whole new contact
+    assert bodies[0]["contact_info"][1] == {"update": False, "contact_person_phone": "0999"}  # a new contact, its flag
     assert len(bodies[1]["contact_info"]) == 1  # row 2 has no second phone: nothing invented
 
 
@@ -75,15 +108,18 @@ def test_dates_follow_the_target(orders, mapping):
     assert bodies[1]["order_info"]["create_date"] == "2024-01-03 00:00:00"
 
 
-@pytest.mark.parametrize("policy, expected", [("omit", ""), ("empty", ""), ("null", None)])
+@pytest.mark.parametrize("policy, expected", [("empty", ""), ("null", None)])
 def test_missing_policy(orders, policy, expected):
     mapping = kn.FieldMapping({"customer_info.city": "slot", "order_info.associate_fields.slot": "slot"}, missing=policy)
     third = mapping.to_bodies(orders)[2]
     assert third["customer_info"]["city"] == expected
-    if policy == "omit":
-        assert "slot" not in third["order_info"]["associate_fields"]
-    else:
-        assert third["order_info"]["associate_fields"]["slot"] == expected
+    assert third["order_info"]["associate_fields"]["slot"] == expected
+
+
+def test_missing_omit_leaves_the_key_out(orders):
+    mapping = kn.FieldMapping({"customer_info.city": "slot", "order_info.associate_fields.slot": "slot"})
+    third = mapping.to_bodies(orders)[2]
+    assert "city" not in third["customer_info"] and "associate_fields" not in third["order_info"]
 
 
 def test_bodies_are_plain_json(orders, mapping):
@@ -130,8 +166,9 @@ def test_an_unknown_path_is_a_clear_error_with_suggestions():
 def test_validate_reports_each_row_by_its_index(orders, mapping):
     problems = mapping.validate(orders)
     assert list(problems.columns) == ["row", "path", "message", "keyword", "value", "severity"]
-    assert set(problems["row"]) == {"r2"}
-    assert set(problems["path"]) == {"customer_info.customer_name", "order_info.order_id"}
+    per_row = problems[problems["row"].notna()]
+    assert set(per_row["row"]) == {"r2"}
+    assert set(per_row["path"]) == {"customer_info.customer_name", "order_info.order_id"}
 
 
 def test_a_failing_callable_is_a_per_row_problem_not_a_crash(orders):
@@ -148,11 +185,39 @@ def test_strict_associate_fields_catch_a_typo_per_row(orders):
     schema = kn.with_associate_fields(order={"delivery_slot": "string"}, strict=True)
     targets = {"order_info.order_id": "order", "customer_info.customer_name": "name"}
     mapping = kn.FieldMapping({**targets, "order_info.associate_fields.delivery_slott": "slot"}, schema=schema)
-    problems = mapping.validate(orders.iloc[[0]])
+    problems = mapping.validate(orders.iloc[[0]].assign(order=["23518265"]))
     assert problems[["row", "path", "keyword"]].values.tolist() == [
         ["r1", "order_info.associate_fields.delivery_slott", "additionalProperties"]
     ]
     assert "did you mean 'delivery_slot'" in problems["message"].iloc[0]
+
+
+def test_a_float_column_mapped_to_an_id_is_one_warning_naming_the_column_and_the_fix(orders, mapping):
+    problems = mapping.validate(orders)
+    whole = problems[problems["keyword"] == "column-dtype"]
+    assert whole[["row", "path", "severity"]].values.tolist() == [[None, "order_info.order_id", "warning"]]
+    assert "column 'order'" in whole["message"].iloc[0] and "dtype={'order': str}" in whole["message"].iloc[0]
+    texts = mapping.validate(orders.assign(order=["23518265", None, "23518267"]))
+    assert "column-dtype" not in set(texts["keyword"])
+
+
+def test_a_number_column_mapped_to_a_phone_or_pincode_is_a_warning_but_not_to_a_free_text():
+    frame = pd.DataFrame({"id": ["1"], "who": ["A"], "mobile": [9380491257], "pin": [560001], "qty": [3]})
+    mapping = kn.FieldMapping({
+        "order_info.order_id": "id", "customer_info.customer_name": "who", "customer_info.phone": "mobile",
+        "customer_info.pincode": "pin", "customer_info.remarks": "qty",
+    })
+    problems = mapping.validate(frame)
+    flagged = problems.loc[problems["keyword"] == "column-dtype", "path"].tolist()
+    assert flagged == ["customer_info.phone", "customer_info.pincode"]
+
+
+def test_rows_updating_the_same_order_are_warned_of_with_the_other_rows():
+    frame = pd.DataFrame({"id": ["7", "8", "7"], "who": ["A", "B", "C"]}, index=["a", "b", "c"])
+    problems = kn.FieldMapping({"order_info.order_id": "id", "customer_info.customer_name": "who"}).validate(frame)
+    dups = problems[problems["keyword"] == "duplicate"]
+    assert dups["row"].tolist() == ["a", "c"] and (dups["severity"] == "warning").all()
+    assert "also in row(s) 'c'" in dups["message"].iloc[0] and "the last one wins" in dups["message"].iloc[0]
 
 
 def test_preview_shows_what_would_be_sent(orders, mapping):

@@ -14,12 +14,12 @@ PACKAGE = ROOT / "kapture_nb"
 # A module may import only modules of a lower rank (its own subpackage aside): the layers of DESIGN.md.
 RANKS = {
     "exceptions": 0, "paths": 0, "jsonvalues": 0,
-    "schema": 1,
-    "compiled": 2,
+    "schema": 1, "effects": 1,
+    "compiled": 2, "orderframes": 2,
     "validation": 3, "retry": 3, "auth": 3, "journal": 3, "bodyfiles": 3,
     "frames": 4, "mapping": 4,
     "batch": 5,
-    "client": 6,
+    "plan": 6, "client": 6,
     "forms": 7, "sandbox": 7,
     "demo": 8,
     "cli": 9,

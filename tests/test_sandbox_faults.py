@@ -5,15 +5,20 @@ import copy
 import json
 import threading
 import time
-from wsgiref.simple_server import WSGIRequestHandler, make_server
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler
+from wsgiref.simple_server import make_server as wsgiref_server
 
 import pytest
 import requests
+from werkzeug.serving import make_server as werkzeug_server
+from werkzeug.test import Client
 
 import kapture_nb as kn
 from kapture_nb.sandbox import Faults, Sandbox, SandboxApp
+from kapture_nb.sandbox import app as app_module
 
 ENDPOINT = "/ms/customer/order/api/v1/add-update"
 EXAMPLE = json.loads((Path(__file__).resolve().parent.parent / "schemas" / "examples" / "documented_example.json").read_text())
@@ -127,15 +132,27 @@ class _QuietWsgiref(WSGIRequestHandler):
         pass
 
 
-def test_drop_under_another_wsgi_server_falls_back_to_a_500():
-    app = SandboxApp(faults=Faults(schedule=["drop"]))
-    with make_server("127.0.0.1", 0, app, handler_class=_QuietWsgiref) as server:
-        serving = threading.Thread(target=server.handle_request)
-        serving.start()
-        response = requests.post(f"http://127.0.0.1:{server.server_port}{ENDPOINT}", json=EXAMPLE, auth=AUTH, timeout=5)
-        serving.join(timeout=5)
-    assert response.status_code == 500 and "drop" in response.json()["message"]
-    assert app.requests_frame()["fault"].tolist() == ["drop"]
+# werkzeug's server when not threaded (threaded, it keeps the connection open and the client waits for its timeout)
+@pytest.mark.parametrize("server", ["werkzeug", "wsgiref"])
+def test_drop_closes_the_connection_under_other_wsgi_servers_too(server):
+    app = SandboxApp(faults=Faults(schedule=["drop", None]))
+    if server == "werkzeug":
+        httpd = werkzeug_server("127.0.0.1", 0, app, threaded=False)
+    else:
+        httpd = wsgiref_server("127.0.0.1", 0, app, handler_class=_QuietWsgiref)
+    serving = threading.Thread(target=httpd.serve_forever, daemon=True)
+    serving.start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_port}{ENDPOINT}"
+        with pytest.raises(requests.exceptions.ConnectionError):
+            requests.post(url, json=EXAMPLE, auth=AUTH, timeout=10)
+        assert requests.post(url, json=EXAMPLE, auth=AUTH, timeout=10).status_code == 200
+    finally:
+        httpd.shutdown()
+        serving.join()
+        httpd.server_close()
+    log = app.requests_frame()
+    assert log["fault"].tolist() == ["drop", None] and log["http_status"].isna().tolist() == [True, False]
 
 
 def test_malformed_is_a_200_whose_body_is_not_json(serve):
@@ -176,18 +193,45 @@ def test_latency_is_added_to_every_request(serve):
     assert sb.requests["elapsed_ms"].iloc[0] >= 250
 
 
-def test_the_sandboxs_own_work_is_part_of_the_latency_not_added_to_it(serve, monkeypatch):
-    sb = serve(None, latency=0.4)
-    update = sb.app.store.update
+class Clocked:
+    """A SandboxApp on a fake clock that only moves when told to; ``waits`` are the waits it asked for (they move it on)."""
 
-    def slow_update(body: dict):
-        time.sleep(0.3)
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, **settings: Any) -> None:
+        self.now = 1000.0
+        self.waits: list[float] = []
+        self.app = SandboxApp(**settings)
+        monkeypatch.setattr(app_module, "_now", lambda: self.now)
+        monkeypatch.setattr(self.app._hung_up, "wait", self._wait)
+
+    def _wait(self, seconds: float) -> bool:
+        self.waits.append(seconds)
+        self.now += seconds
+        return False  # not hung up
+
+    def post(self) -> int:
+        return Client(self.app).post(ENDPOINT, json=EXAMPLE, auth=AUTH).status_code
+
+
+@pytest.mark.parametrize("work, wait", [(0.3, 0.1), (0.0, 0.4), (0.5, 0.0)])
+def test_the_sandboxs_own_work_is_part_of_the_latency_not_added_to_it(monkeypatch, work, wait):
+    clocked = Clocked(monkeypatch, latency=0.4)
+    update = clocked.app.store.update
+
+    def working_update(body: dict):
+        clocked.now += work
         return update(body)
 
-    monkeypatch.setattr(sb.app.store, "update", slow_update)
-    assert _post(sb).status_code == 200
-    # Due 400 ms after arrival: the 300 ms of work happen inside that wait, not before it.
-    assert 400 <= sb.requests["elapsed_ms"].iloc[0] < 650
+    monkeypatch.setattr(clocked.app.store, "update", working_update)
+    assert clocked.post() == 200
+    # Due 400 ms after arrival: the work happens inside that time, and only what is left of it is waited.
+    assert clocked.waits == [pytest.approx(wait)]
+    assert clocked.app.requests_frame()["elapsed_ms"].iloc[0] == pytest.approx(max(400, work * 1000))
+
+
+def test_the_faults_latency_and_a_slow_fault_add_to_the_sandboxs(monkeypatch):
+    clocked = Clocked(monkeypatch, latency=0.1, faults=Faults(latency=0.15, schedule=[None, "slow", "500"], slow_seconds=2))
+    assert [clocked.post() for _ in range(3)] == [200, 200, 500]
+    assert clocked.waits == [pytest.approx(0.25), pytest.approx(2.25), pytest.approx(0.25)]
 
 
 def test_same_seed_gives_the_same_faults_over_sockets(serve):

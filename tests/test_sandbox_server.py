@@ -5,7 +5,10 @@ import copy
 import json
 import logging
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,9 +16,8 @@ import pandas as pd
 import pytest
 import requests
 
-from kapture_nb.client import KaptureClient
-
 import kapture_nb as kn
+from kapture_nb.client import KaptureClient
 from kapture_nb.sandbox import Faults, Sandbox, SandboxApp
 
 EXAMPLE = json.loads((Path(__file__).resolve().parent.parent / "schemas" / "examples" / "documented_example.json").read_text())
@@ -52,7 +54,7 @@ def test_context_manager_serves_then_stops():
 def test_start_and_stop_are_idempotent():
     sandbox = Sandbox()
     with pytest.raises(kn.KaptureError, match="no port yet"):
-        sandbox.url
+        _ = sandbox.url
     assert sandbox.start() is sandbox
     port = sandbox.port
     sandbox.start()
@@ -63,13 +65,48 @@ def test_start_and_stop_are_idempotent():
     assert not any(t.name == f"kapture-sandbox:{port}" for t in threading.enumerate())
 
 
-def test_a_taken_port_raises_a_clear_error_not_system_exit():
+def test_a_taken_port_raises_a_clear_one_line_error_not_system_exit():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        with pytest.raises(kn.KaptureError, match=f"cannot listen on 127.0.0.1:{port}"):
+        with pytest.raises(kn.KaptureError) as raised:
             Sandbox(port=port).start()
+    assert str(raised.value) == f"the sandbox cannot listen on 127.0.0.1:{port}: Address already in use"
+
+
+def test_a_port_taken_by_another_sandbox_is_a_clear_error_and_leaves_no_thread_behind():
+    before = set(threading.enumerate())
+    with Sandbox() as running:
+        refused = Sandbox(port=running.port)
+        with pytest.raises(kn.KaptureError, match=f"cannot listen on 127.0.0.1:{running.port}"):
+            refused.start()
+        assert not refused.running
+    deadline = time.monotonic() + 10
+    while not set(threading.enumerate()) <= before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert set(threading.enumerate()) <= before
+
+
+@pytest.mark.parametrize("threads", [0, -1, 2.5, True, "8"])
+def test_a_thread_count_that_is_not_a_positive_whole_number_is_refused(threads):
+    with pytest.raises(kn.ConfigurationError, match="threads"):
+        Sandbox(threads=threads)
+
+
+def test_the_sandbox_modules_import_neither_the_client_nor_notebook_libraries():
+    # The package's __init__ is stubbed out: what is checked is what the sandbox's own modules import.
+    code = (
+        "import sys, types, pathlib\n"
+        "package = types.ModuleType('kapture_nb')\n"
+        f"package.__path__ = [{str(Path(kn.__file__).parent)!r}]\n"
+        "sys.modules['kapture_nb'] = package\n"
+        "import kapture_nb.sandbox\n"
+        "heavy = ('ipywidgets', 'IPython', 'tqdm', 'kapture_nb.client', 'kapture_nb.batch')\n"
+        "print(sorted(name for name in sys.modules if name.startswith(heavy)))\n"
+    )
+    imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert imported.stdout.strip() == "[]"
 
 
 def test_serve_forever_blocks_until_stopped():

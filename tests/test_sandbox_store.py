@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 
 import kapture_nb as kn
+from kapture_nb.effects import Rules
+from kapture_nb.exceptions import ConfigurationError
 from kapture_nb.sandbox.store import DOCUMENTED_IDS, ID_COLUMNS, Ids, OrderStore, UnknownOrderError, documented_example
 
 
@@ -25,7 +27,7 @@ def test_starts_with_the_documented_order_and_its_ids():
     assert len(store) == 1 and 23518265 in store
     order = store.get(23518265)
     assert Ids(order["order_id"], order["customer_id"], order["enquiry_id"], order["contact_id"]) == DOCUMENTED_IDS
-    assert DOCUMENTED_IDS == Ids(23518265, 191696570, 24284719, 210006001)
+    assert Ids(23518265, 191696570, 24284719, 210006001) == DOCUMENTED_IDS
     assert order["customer_info"]["customer_name"] == "ABC"
     assert order["order_info"]["invoice_no"] == "3141341"
 
@@ -48,21 +50,22 @@ def test_empty_store_frame_keeps_the_id_columns():
     assert all(str(frame[column].dtype) == "Int64" for column in ID_COLUMNS)
 
 
-def test_update_overwrites_fields_and_merges_custom_fields_key_by_key():
+def test_update_writes_flagged_sections_and_merges_custom_fields_key_by_key():
     store = OrderStore()
     first = documented_example()
     first["order_info"]["associate_fields"] = {"delivery_slot": "morning", "gift_wrap": "no"}
     first["customer_info"]["additional_fields"] = {"tier": "gold"}
+    first["customer_info"]["update"] = True
     store.update(first)
     ids = store.update(
         {
-            "customer_info": {"customer_name": "ABC Ltd", "additional_fields": {"region": "south"}},
-            "order_info": {"order_id": 23518265, "remarks": "changed", "associate_fields": {"gift_wrap": "yes"}},
+            "customer_info": {"customer_name": "ABC Ltd", "additional_fields": {"region": "south"}, "update": True},
+            "order_info": {"order_id": 23518265, "remarks": "changed", "associate_fields": {"gift_wrap": "yes"}, "update": True},
         }
     )
     assert ids == DOCUMENTED_IDS
     order = store.get(23518265)
-    assert order["customer_info"]["customer_name"] == "ABC Ltd"
+    assert order["customer_info"]["customer_name"] == "ABC"  # the name identifies: an update never rewrites it
     assert order["customer_info"]["city"] == ""  # untouched fields stay
     assert order["customer_info"]["additional_fields"] == {"tier": "gold", "region": "south"}
     assert order["order_info"]["remarks"] == "changed"
@@ -70,9 +73,24 @@ def test_update_overwrites_fields_and_merges_custom_fields_key_by_key():
     assert order["order_info"]["order_id"] == "23518265"
 
 
+def test_a_section_whose_update_flag_is_false_is_not_written_unless_the_store_ignores_flags():
+    body = {
+        "customer_info": {"customer_name": "ABC", "phone": "1111111111", "update": False},
+        "order_info": {"order_id": "23518265", "remarks": "", "update": True},
+    }
+    honoured, ignored = OrderStore(), OrderStore(rules=Rules(update_flags="ignore", empty="clear"))
+    honoured.update(body)
+    ignored.update(body)
+    assert honoured.get(23518265)["customer_info"]["phone"] == "9380491257"
+    assert honoured.get(23518265)["order_info"]["remarks"] == "testing 2345"  # "" keeps by default
+    assert ignored.get(23518265)["customer_info"]["phone"] == "1111111111"
+    assert ignored.get(23518265)["order_info"]["remarks"] == ""
+
+
 def test_update_merges_contacts_by_index_and_appends_new_ones():
     store = OrderStore()
-    store.update({"order_info": {"order_id": "23518265"}, "contact_info": [{"first_name": "Asha"}, {"first_name": "Ravi"}]})
+    contacts = [{"first_name": "Asha", "update": True}, {"first_name": "Ravi", "update": True}]
+    store.update({"order_info": {"order_id": "23518265", "update": True}, "contact_info": contacts})
     contacts = store.get(23518265)["contact_info"]
     assert contacts[0]["first_name"] == "Asha" and contacts[0]["contact_person_phone"] == "9380491257"
     assert contacts[1] == {"first_name": "Ravi"}
@@ -156,7 +174,7 @@ def test_loading_a_known_order_id_replaces_its_body_and_keeps_its_ids():
 def test_load_dataframe_with_dotted_columns():
     frame = pd.DataFrame(
         {
-            "order_info.order_id": ["7001", None],
+            "order_info.order_id": ["7001", "7002"],
             "customer_info.customer_name": ["Row one", "Row two"],
             "contact_info.0.contact_person_phone": ["900", np.nan],
             "order_info.associate_fields.delivery_slot": ["morning", "evening"],
@@ -164,7 +182,7 @@ def test_load_dataframe_with_dotted_columns():
         }
     )
     store = OrderStore(frame, documented=False)
-    first, second = store.get(7001), store.get(23518266)
+    first, second = store.get(7001), store.get(7002)
     assert first["customer_info"]["customer_name"] == "Row one"
     assert first["contact_info"][0]["contact_person_phone"] == "900"
     assert first["order_info"]["associate_fields"] == {"delivery_slot": "morning", "boxes": 3}
@@ -172,6 +190,27 @@ def test_load_dataframe_with_dotted_columns():
     assert second["contact_info"][0]["contact_person_phone"] == ""  # a missing cell keeps the template's value
     assert second["order_info"]["associate_fields"]["delivery_slot"] == "evening"
     assert first["customer_info"]["city"] == ""  # every documented key is there
+
+
+@pytest.mark.parametrize(
+    "columns, words",
+    [
+        ({"Order No": ["1"], "order_info.order_id": ["1"]}, "these are not: 'Order No'.*FieldMapping"),
+        ({"customer_info.customer_name": ["A"]}, "needs the column 'order_info.order_id'"),
+        ({"order_info.order_id": ["1", None]}, "row 1 has no order_id"),
+    ],
+)
+def test_a_frame_that_is_not_orders_is_refused_and_no_id_is_invented(columns, words):
+    with pytest.raises(ConfigurationError, match=words):
+        OrderStore(pd.DataFrame(columns))
+
+
+def test_integer_custom_fields_stay_integers_in_the_frame():
+    store = OrderStore(documented=False)
+    store.load([_body(name="A", associate_fields={"boxes": 3}), _body(name="B")])
+    frame = store.frame()
+    assert str(frame["order_info.associate_fields.boxes"].dtype) == "Int64"
+    assert frame["order_info.associate_fields.boxes"].tolist()[0] == 3
 
 
 def test_frame_seeds_an_equal_store():

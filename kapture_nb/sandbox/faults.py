@@ -1,24 +1,19 @@
 """Injected faults for the sandbox: errors, rate limits, dropped connections, broken bodies, slowness, latency."""
 from __future__ import annotations
 
+import errno
 import json
-import logging
 import random
-import socket
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple, Optional, Union
+from typing import Any, NamedTuple
 
 from werkzeug.wrappers import Response
 
 from ..exceptions import ConfigurationError
 
-logger = logging.getLogger(__name__)
-
 KINDS = ("500", "503", "429", "drop", "malformed", "html", "slow")
-# Where WSGI servers put the client's socket: the sandbox's own server (sandbox/http.py), then werkzeug's.
-SOCKET_KEYS = ("kapture.socket", "werkzeug.socket")
-Schedule = Union[Mapping[int, Optional[str]], Sequence[Optional[str]]]
+Schedule = Mapping[int, str | None] | Sequence[str | None]
 
 _BAD_GATEWAY_PAGE = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -26,6 +21,18 @@ _BAD_GATEWAY_PAGE = (
 )
 # A success body cut off mid-way, as when a proxy or a crashed worker truncates the response.
 _TRUNCATED_BODY = '{"status": "success", "message": "Order Updated successfully !", "Order": {"result": true, "cust'
+
+
+class DropConnection(ConnectionAbortedError):
+    """The "drop" fault: raised out of the WSGI app so that the server closes the connection without a response.
+
+    Its errno is ECONNABORTED. cheroot (the ``Sandbox``'s server) and wsgiref close the connection
+    quietly, and so does werkzeug's development server when it is not threaded (threaded, it keeps the
+    connection open and the client waits for its read timeout); gunicorn closes it and logs the error.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(errno.ECONNABORTED, "sandbox fault: the connection is dropped without a response")
 
 
 class Fault(NamedTuple):
@@ -61,9 +68,7 @@ class Faults:
     seconds plus a uniform random ``0..jitter`` seconds after its request arrived.
 
     Kinds: "500", "503" (JSON failed bodies); "429" (with ``Retry-After: retry_after``); "drop"
-    (the connection is closed before any response; needs the client's socket in the environ: the
-    sandbox's own server gives it as ``environ["kapture.socket"]``, werkzeug's as
-    ``environ["werkzeug.socket"]``; under another WSGI server it falls back to a 500); "malformed"
+    (the connection is closed before any response: the app raises ``DropConnection``); "malformed"
     (200 with a truncated JSON body); "html" (a proxy's 502 HTML page); "slow" (waits
     ``slow_seconds`` more, then answers normally: pair it with a client timeout below that).
 
@@ -129,23 +134,13 @@ class Faults:
                 return kind
         return None
 
-    def respond(self, kind: str, environ: Mapping[str, Any]) -> Response | None:
-        """The faulty answer of this kind; None when the connection was dropped and nothing can be sent."""
-        return _RESPONSES[kind](self, environ)
+    def respond(self, kind: str) -> Response:
+        """The faulty answer of this kind; raises ``DropConnection`` for "drop"."""
+        return _RESPONSES[kind](self)
 
-    def _drop(self, environ: Mapping[str, Any]) -> Response | None:
-        connection = next((environ[key] for key in SOCKET_KEYS if environ.get(key) is not None), None)
-        if connection is None:
-            logger.warning(
-                "fault 'drop' needs the client's socket (environ[%s]); answering 500 instead", " or ".join(map(repr, SOCKET_KEYS))
-            )
-            return _failed(500, "Internal Server Error (sandbox fault: drop, sent as 500 under this server)")
-        try:
-            connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass  # the client has already gone
-        connection.close()
-        return None
+
+def _drop(faults: Faults) -> Response:
+    raise DropConnection()
 
 
 def _failed(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
@@ -153,13 +148,11 @@ def _failed(status: int, message: str, headers: Mapping[str, str] | None = None)
     return Response(body, status=status, mimetype="application/json", headers=dict(headers or {}))
 
 
-_RESPONSES: dict[str, Callable[[Faults, Mapping[str, Any]], Response | None]] = {
-    "500": lambda faults, environ: _failed(500, "Internal Server Error (sandbox fault)"),
-    "503": lambda faults, environ: _failed(503, "Service Unavailable (sandbox fault)"),
-    "429": lambda faults, environ: _failed(
-        429, "Too Many Requests (sandbox fault)", {"Retry-After": str(faults.retry_after)}
-    ),
-    "drop": Faults._drop,
-    "malformed": lambda faults, environ: Response(_TRUNCATED_BODY, status=200, mimetype="application/json"),
-    "html": lambda faults, environ: Response(_BAD_GATEWAY_PAGE, status=502, mimetype="text/html"),
+_RESPONSES: dict[str, Callable[[Faults], Response]] = {
+    "500": lambda faults: _failed(500, "Internal Server Error (sandbox fault)"),
+    "503": lambda faults: _failed(503, "Service Unavailable (sandbox fault)"),
+    "429": lambda faults: _failed(429, "Too Many Requests (sandbox fault)", {"Retry-After": str(faults.retry_after)}),
+    "drop": _drop,
+    "malformed": lambda faults: Response(_TRUNCATED_BODY, status=200, mimetype="application/json"),
+    "html": lambda faults: Response(_BAD_GATEWAY_PAGE, status=502, mimetype="text/html"),
 }

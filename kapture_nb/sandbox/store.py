@@ -3,29 +3,22 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple
 
-import numpy as np
 import pandas as pd
 
 from .. import paths
+from ..effects import Rules, apply, effects
 from ..exceptions import BodyTypeError, ConfigurationError, KaptureError
-from ..jsonvalues import as_whole, json_copy
+from ..jsonvalues import json_copy
+from ..orderframes import ID_PATHS, as_id, check_columns, order_id_of, orders_of
 from ..schema import documented_example, template
 
 SECTIONS = ("customer_info", "contact_info", "enquiry_info", "order_info")
 ID_COLUMNS = ["order_id", "customer_id", "enquiry_id", "contact_id"]
 UNKNOWN_ORDER_POLICIES = ("reject", "create")
-_MERGED_KEYS = ("associate_fields", "additional_fields")
-# Where a body carries each id; the bare id columns of ``OrderStore.frame()`` give them too, so a frame can seed a store.
-_ID_PATHS = {
-    "order_id": "order_info.order_id",
-    "customer_id": "customer_info.customer_id",
-    "enquiry_id": "enquiry_info.enquiry_id",
-    "contact_id": "contact_info.0.contact_id",
-}
 
-Orders = Union[pd.DataFrame, Mapping, Iterable[Mapping]]
+Orders = pd.DataFrame | Mapping[str, Any] | Iterable[Mapping[str, Any]]
 
 
 class Ids(NamedTuple):
@@ -48,32 +41,31 @@ class UnknownOrderError(KaptureError, LookupError):
         super().__init__(f"Order {order_id} not found")
 
 
-def as_id(value: Any) -> int | None:
-    """A positive integer id from an int or a string of digits; None for "", missing or anything else."""
-    whole = as_whole(value)
-    return whole if whole is not None and whole > 0 else None
-
-
-def order_id_of(body: Any) -> int | None:
-    """The body's ``order_info.order_id`` as an int, or None when missing, empty or not an id."""
-    return as_id(paths.get(body, "order_info.order_id"))
-
-
 class OrderStore:
     """Orders keyed by order_id, safe to use from many threads.
 
     Starts with the documented example's order (order_id 23518265 with the ids of the documented
     success response) unless ``documented=False``. ``unknown_order`` says what an update of an
     order_id the store does not hold does: ``"reject"`` raises ``UnknownOrderError``, ``"create"``
-    creates it. The published docs are silent on this; rejecting is the sandbox's assumption.
+    creates it. The published docs are silent on this; rejecting is the sandbox's assumption. An
+    update writes what ``rules`` say (``effects.py``: the update flags and empty values); a plan
+    reads the store through the same rules (``order_view``).
     """
 
-    def __init__(self, orders: Orders | None = None, *, unknown_order: str = "reject", documented: bool = True) -> None:
+    def __init__(
+        self,
+        orders: Orders | None = None,
+        *,
+        unknown_order: str = "reject",
+        documented: bool = True,
+        rules: Rules | None = None,
+    ) -> None:
         if unknown_order not in UNKNOWN_ORDER_POLICIES:
             raise ConfigurationError(f"unknown_order must be one of {UNKNOWN_ORDER_POLICIES}, got {unknown_order!r}")
         self.unknown_order = unknown_order
+        self.rules = rules or Rules()
         self._lock = threading.Lock()
-        self._orders: dict[int, dict] = {}
+        self._orders: dict[int, dict[str, Any]] = {}
         self._last = dict(DOCUMENTED_IDS._asdict())
         if documented:
             self._put(documented_example(), DOCUMENTED_IDS)
@@ -92,12 +84,14 @@ class OrderStore:
         return f"<OrderStore orders={len(self)} unknown_order={self.unknown_order!r}>"
 
     def load(self, orders: Orders) -> list[int]:
-        """Hold more orders (bodies, or a DataFrame with dotted-path columns); returns their order_ids.
+        """Hold more orders (bodies, or a DataFrame with body-path columns); returns their order_ids.
 
-        A body or row without an order_id gets a new one; ids given in the body (``customer_info.customer_id``,
-        ``enquiry_info.enquiry_id``, ``contact_info.0.contact_id``) or, in a DataFrame, in the bare columns
-        ``order_id``, ``customer_id``, ``enquiry_id``, ``contact_id`` (as ``frame()`` gives them) are kept, missing
-        ones are new. A known order_id replaces that order's sections and keeps its ids.
+        A body without an order_id gets a new one (as an Add would); a DataFrame row must have one
+        (see ``orderframes``: an id is never invented for a row). Ids given in the body
+        (``customer_info.customer_id``, ``enquiry_info.enquiry_id``, ``contact_info.0.contact_id``) or, in a
+        DataFrame, in the bare columns ``order_id``, ``customer_id``, ``enquiry_id``, ``contact_id`` (as
+        ``frame()`` gives them) are kept, missing ones are new. A known order_id replaces that order's
+        sections and keeps its ids.
         """
         seeds = _seeds(orders)
         with self._lock:
@@ -109,7 +103,7 @@ class OrderStore:
                 loaded.append(ids.order_id)
             return loaded
 
-    def get(self, order_id: int) -> dict:
+    def get(self, order_id: int) -> dict[str, Any]:
         """A copy of one stored order: its ids and its four sections."""
         with self._lock:
             held = self._orders.get(order_id)
@@ -117,8 +111,17 @@ class OrderStore:
                 raise UnknownOrderError(order_id)
             return {**held["ids"]._asdict(), **json_copy({s: held[s] for s in SECTIONS})}
 
-    def update(self, body: Mapping) -> Ids:
-        """Apply an update: given section fields overwrite, custom-field objects merge key by key, contacts merge by index."""
+    def peek(self, order_id: int) -> Mapping[str, Any] | None:
+        """The stored sections of one order, not a copy (None when unknown): for reading under the rules, never changing."""
+        with self._lock:
+            return self._orders.get(order_id)
+
+    def order_view(self) -> OrderStore:
+        """The store as a plan reads it (``effects.OrderView``)."""
+        return self
+
+    def update(self, body: Mapping[str, Any]) -> Ids:
+        """Apply an update as the rules say (``effects.py``): flagged sections written, custom fields merged key by key."""
         order_id = order_id_of(body)
         if order_id is None:
             raise ValueError("an update needs order_info.order_id: a positive integer or a string of digits")
@@ -130,11 +133,12 @@ class OrderStore:
                 ids = self._new_ids(_given_ids(body))
                 self._put(body, ids)
                 return ids
-            _merge(held, body)
+            apply(held, effects(held, body, self.rules))
             held["order_info"]["order_id"] = str(order_id)
-            return held["ids"]
+            kept: Ids = held["ids"]
+            return kept
 
-    def add(self, body: Mapping) -> Ids:
+    def add(self, body: Mapping[str, Any]) -> Ids:
         """Create an order from the body with a new order_id (and new ids wherever the body gives none)."""
         with self._lock:
             ids = self._new_ids({**_given_ids(body), "order_id": None})
@@ -147,7 +151,12 @@ class OrderStore:
             rows = [{**held["ids"]._asdict(), **paths.flatten({s: held[s] for s in SECTIONS})} for held in self._orders.values()]
         columns = list(dict.fromkeys(ID_COLUMNS + [key for row in rows for key in row]))
         frame = pd.DataFrame(rows, columns=columns)
-        return frame.astype({column: "Int64" for column in ID_COLUMNS})
+        # A column of whole numbers with gaps stays whole (Int64), not float64: custom fields keep their type.
+        for column in columns:
+            values = [row.get(column) for row in rows]
+            if column in ID_COLUMNS or (any(v is not None for v in values) and all(v is None or type(v) is int for v in values)):
+                frame[column] = pd.array(values, dtype="Int64")
+        return frame
 
     def _new_ids(self, given: Mapping[str, int | None]) -> Ids:
         """Ids for a new order: the given ones, the next of each sequence for the rest (call under the lock)."""
@@ -160,7 +169,7 @@ class OrderStore:
             chosen[name] = value
         return Ids(**chosen)
 
-    def _put(self, body: Mapping, ids: Ids) -> None:
+    def _put(self, body: Mapping[str, Any], ids: Ids) -> None:
         """Store the body's sections (missing ones from the template) under these ids (call under the lock)."""
         if not isinstance(body, Mapping):
             raise TypeError(f"an order is a body (a dict), got {type(body).__name__}")
@@ -173,59 +182,17 @@ class OrderStore:
         self._orders[ids.order_id] = held
 
 
-def _merge(held: dict, body: Mapping) -> None:
-    for section in ("customer_info", "enquiry_info", "order_info"):
-        given = body.get(section)
-        if isinstance(given, Mapping):
-            _merge_object(held[section], given)
-    contacts = body.get("contact_info")
-    if isinstance(contacts, list):
-        stored = held["contact_info"]
-        for index, contact in enumerate(contacts):
-            if index < len(stored) and isinstance(stored[index], dict) and isinstance(contact, Mapping):
-                stored[index].update(json_copy(dict(contact)))
-            elif index < len(stored):
-                stored[index] = json_copy(contact)
-            else:
-                stored.append(json_copy(contact))
-
-
-def _merge_object(target: dict, given: Mapping) -> None:
-    for key, value in given.items():
-        if key in _MERGED_KEYS and isinstance(value, Mapping) and isinstance(target.get(key), dict):
-            target[key].update(json_copy(dict(value)))
-        else:
-            target[key] = json_copy(value)
-
-
 def _given_ids(body: Any) -> dict[str, int | None]:
-    return {name: as_id(paths.get(body, path)) for name, path in _ID_PATHS.items()}
+    return {name: as_id(paths.get(body, path)) for name, path in ID_PATHS.items()}
 
 
-def _seeds(orders: Orders) -> list[tuple[Mapping, dict[str, int | None]]]:
+def _seeds(orders: Orders) -> list[tuple[Mapping[str, Any], dict[str, int | None]]]:
     """Each order's body and the ids it gives."""
     if isinstance(orders, pd.DataFrame):
-        return [_row_seed(row) for _, row in orders.iterrows()]
+        check_columns(orders)
+        return [(body, ids) for _label, body, ids in orders_of(orders, base=template)]
     bodies = [orders] if isinstance(orders, Mapping) else list(orders)
     for index, body in enumerate(bodies):
         if not isinstance(body, Mapping):
             raise BodyTypeError(f"orders[{index}] is a {type(body).__name__}, not a body (a dict)")
     return [(body, _given_ids(body)) for body in bodies]
-
-
-def _row_seed(row: pd.Series) -> tuple[dict, dict[str, int | None]]:
-    """A copy of the template with each non-missing cell set at its column's path; bare id columns give ids and win."""
-    body = template()
-    bare = {}
-    for column, value in row.items():
-        if pd.api.types.is_scalar(value) and pd.isna(value):
-            continue
-        if isinstance(value, np.generic):
-            value = value.item()
-        if column in _ID_PATHS:
-            bare[column] = as_id(value)
-        else:
-            paths.set(body, column, value)
-    given = _given_ids(body)
-    given.update({name: value for name, value in bare.items() if value is not None})
-    return body, given
