@@ -73,7 +73,7 @@ def main() -> None:
     bodies_time = median_seconds(lambda: mapping.to_bodies(frame))
     plan_time = median_seconds(lambda: kn.plan(frame, mapping, current=sandbox))
     summary = kn.plan(frame, mapping, current=sandbox).summary()
-    print(f"{N:,} rows x {len(TARGETS)} mapped columns, a sandbox holding {len(sandbox.orders):,} orders")
+    print(f"{N:,} rows x {len(TARGETS)} mapped columns, a sandbox holding {len(sandbox.app.store):,} orders")
     print(f"mapping.to_bodies:            {bodies_time:6.2f} s (median of 3)")
     print(f"kn.plan(current=sandbox):     {plan_time:6.2f} s (median of 3)")
     print(f"ratio: {plan_time / bodies_time:.2f}x the time of to_bodies (goal <= 2x)")

@@ -84,6 +84,7 @@ class KaptureClient:
         verify: bool | str = True,
         allow_insecure: bool = False,
         schema: Mapping[str, Any] | None = None,
+        current: Any = None,
     ) -> None:
         self.base_url = resolve_base_url(subdomain, base_url, allow_insecure)
         self.url = self.base_url + ENDPOINT
@@ -91,6 +92,7 @@ class KaptureClient:
         self.timeout = timeout
         self.retry = make_retry(retries, retry_statuses)
         self.schema = schema
+        self.current = current  # the account's current orders, for plans (a sandbox's client has its sandbox)
         self._validator: Validator = validator_for(schema)
         self.session = requests.Session()
         self.session.auth = self._auth

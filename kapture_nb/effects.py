@@ -25,6 +25,7 @@ CONTROL = frozenset({"update", "matchEmailPhone"})
 MERGED = frozenset({"associate_fields", "additional_fields"})  # custom-field objects merge key by key
 WRITTEN = frozenset({"set", "change", "clear"})
 _NOT_FIELDS = CONTROL | IDENTIFYING
+_NEW_SKIPPED = CONTROL | {"order_id"}
 _MISSING: Any = object()
 
 
@@ -46,14 +47,10 @@ class Effect(NamedTuple):
     """One field an update changes (or would, but its section's update flag is false): where, from what, to what, and how."""
 
     parts: tuple[str, ...]
+    path: paths.Path
     before: Any  # None when there was no value (or it is not known)
     after: Any
     effect: str  # "set", "change", "clear" or "ignored"
-
-    @property
-    def path(self) -> paths.Path:
-        """The dotted path."""
-        return paths.join(self.parts)
 
 
 def is_empty(value: Any) -> bool:
@@ -61,63 +58,74 @@ def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value == "")
 
 
-def fields(body: Mapping[str, Any], *, new: bool = False) -> Iterator[tuple[tuple[str, ...], Any, bool]]:
-    """Each field a body gives, as ``(parts, value, flagged)``: ``flagged`` when its section's update flag is true.
-
-    Identifying keys and flags are left out of an update (``new=False``); a new order takes its
-    identifying keys (but the order_id) as fields too. Custom-field objects give one field per key.
-    """
-    skipped = CONTROL | {"order_id"} if new else _NOT_FIELDS  # a new order's id is the server's to give
-    for section in OBJECT_SECTIONS:
-        given = body.get(section)
-        if isinstance(given, Mapping):
-            yield from _section_fields((section,), given, skipped)
-    contacts = body.get("contact_info")
-    if isinstance(contacts, list):
-        for index, contact in enumerate(contacts):
-            if isinstance(contact, Mapping):
-                yield from _section_fields(("contact_info", str(index)), contact, skipped)
-
-
-def _section_fields(
-    at: tuple[str, ...], given: Mapping[str, Any], skipped: frozenset[str]
-) -> Iterator[tuple[tuple[str, ...], Any, bool]]:
-    flagged = given.get("update") is True
-    for key, value in given.items():
-        if key in skipped:
-            continue
-        if key in MERGED and isinstance(value, Mapping):
-            for inner, item in value.items():
-                yield (*at, key, str(inner)), item, flagged
-        else:
-            yield (*at, key), value, flagged
-
-
 def effects(stored: Mapping[str, Any] | None, body: Mapping[str, Any], rules: Rules, *, new: bool = False) -> list[Effect]:
     """What applying ``body`` to ``stored`` (an order's sections; None when not known) does; unchanged fields are left out.
 
-    ``new``: the body creates the order (an Add, or an unknown order the server creates), so every
-    value it gives is written whatever the flags say.
+    Identifying keys and flags are no fields of an update. ``new``: the body creates the order (an
+    Add, or an unknown order the server creates), so it takes every value it gives whatever the
+    flags say, its identifying keys too (but the order_id, the server's to give).
     """
-    found = []
-    gate = rules.update_flags == "honour" and not new
-    clears = rules.empty == "clear"
-    for parts, after, flagged in fields(body, new=new):
-        empty = is_empty(after)
-        if empty and not clears:
-            continue  # "" leaves the stored value
-        before = paths.get_parts(stored, parts, _MISSING) if stored is not None else _MISSING
-        had = before is not _MISSING and not is_empty(before)
-        if stored is not None and (json_equal(before, after) if had else empty):
-            continue
-        if gate and not flagged:
-            effect = "ignored"
-        elif empty:
-            effect = "clear"
-        else:
-            effect = "change" if had else "set"
-        found.append(Effect(parts, before if had else None, after, effect))
+    found: list[Effect] = []
+    judge = _Judge(found, rules, new, stored is not None)
+    for section in OBJECT_SECTIONS:
+        given = body.get(section)
+        if isinstance(given, dict):
+            held = stored.get(section) if stored is not None else None
+            judge.section((section,), given, held if isinstance(held, dict) else None)
+    contacts = body.get("contact_info")
+    if isinstance(contacts, list):
+        kept = stored.get("contact_info") if stored is not None else None
+        kept = kept if isinstance(kept, list) else []
+        for index, contact in enumerate(contacts):
+            if isinstance(contact, dict):
+                held = kept[index] if index < len(kept) and isinstance(kept[index], dict) else None
+                judge.section(("contact_info", str(index)), contact, held)
     return found
+
+
+class _Judge:
+    """The rules applied field by field, in plain loops over plain dicts: a plan runs them on every row of a batch."""
+
+    def __init__(self, found: list[Effect], rules: Rules, new: bool, known: bool) -> None:
+        self.found = found
+        self.gate = rules.update_flags == "honour" and not new
+        self.clears = rules.empty == "clear"
+        self.known = known
+        self.skipped = _NEW_SKIPPED if new else _NOT_FIELDS
+
+    def section(self, at: tuple[str, ...], given: dict[str, Any], held: dict[str, Any] | None) -> None:
+        ignored = self.gate and given.get("update") is not True
+        plain = {}
+        for key, value in given.items():
+            if key in self.skipped:
+                continue
+            if key in MERGED and isinstance(value, dict):
+                inner = held.get(key) if held is not None else None
+                self.fields((*at, key), value, inner if isinstance(inner, dict) else None, ignored)
+            else:
+                plain[key] = value
+        self.fields(at, plain, held, ignored)
+
+    def fields(self, at: tuple[str, ...], given: dict[str, Any], held: dict[str, Any] | None, ignored: bool) -> None:
+        prefix = ".".join(at) + "."
+        clears, known, found = self.clears, self.known, self.found
+        for key, after in given.items():
+            empty = after is None or after == ""
+            if empty and not clears:
+                continue  # "" leaves the stored value
+            before = held.get(key, _MISSING) if held is not None else _MISSING
+            had = before is not _MISSING and before is not None and before != ""
+            if known and (json_equal(before, after) if had else empty):
+                continue
+            if ignored:
+                effect = "ignored"
+            elif empty:
+                effect = "clear"
+            else:
+                effect = "change" if had else "set"
+            name = str(key)
+            parts = (*at, name)
+            found.append(Effect(parts, prefix + name if "." not in name else parts, before if had else None, after, effect))
 
 
 def apply(held: dict[str, Any], changes: list[Effect]) -> None:
@@ -166,7 +174,7 @@ def unwritten(body: Mapping[str, Any]) -> list[tuple[tuple[str, ...], Any]]:
 
 
 def _unwritten(at: tuple[str, ...], given: Mapping[str, Any], found: list[tuple[tuple[str, ...], Any]]) -> None:
-    # On every valid body (the validator's warnings): a plain loop, not the generators of fields().
+    # On every valid body (the validator's warnings): a plain loop.
     for key, value in given.items():
         if value is None or value == "" or key in _NOT_FIELDS:
             continue

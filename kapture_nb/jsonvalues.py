@@ -21,6 +21,8 @@ def is_clean(value: Any) -> bool:
 
 def json_equal(a: Any, b: Any) -> bool:
     """Equality as JSON Schema sees it: true is not 1, 1.0 is 1, containers compare item by item."""
+    if a.__class__ is str and b.__class__ is str:  # most values are text: compare them at once
+        return a == b
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
     if isinstance(a, dict) and isinstance(b, dict):
@@ -37,6 +39,12 @@ def as_whole(value: Any) -> int | None:
 
     The one reading of ids and counts for the store, the result frames and the journal; ``True`` is not 1.
     """
+    kind = value.__class__
+    if kind is str:  # the common cases first: ids are read for every row of a batch
+        text = value.strip()
+        return int(text) if text.isascii() and text.isdigit() else None
+    if kind is int:
+        return int(value)
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, numbers.Integral):  # int and numpy's integers, not numpy's bool_

@@ -26,6 +26,7 @@ from .validation import validator_for
 PLAN_COLUMNS = ["row", "order_id", "path", "before", "after", "effect", "note"]
 EFFECTS = ("set", "change", "clear", "ignored", "unknown order", "duplicate", "not sent")
 _SHOWN_ROWS = 20
+WHOLE_ROW = "(whole row)"  # the summary's path for effects of a whole row: unknown order, duplicate, not sent
 
 
 class _Unknown:
@@ -53,18 +54,39 @@ class FrameOrders:
         return self._orders.get(order_id)
 
 
+class BodyOrders:
+    """The account's current orders as bodies: the order each body describes, keyed by its order_id."""
+
+    unknown_order = "reject"
+
+    def __init__(self, bodies: list[Mapping[str, Any]], rules: Rules | None = None) -> None:
+        self.rules = rules or Rules()
+        self._orders: dict[int, Mapping[str, Any]] = {}
+        for position, body in enumerate(bodies):
+            order_id = order_id_of(body)
+            if order_id is None:
+                raise ConfigurationError(f"current order {position} has no order_info.order_id: the plan cannot tell which it is")
+            self._orders[order_id] = body
+
+    def peek(self, order_id: int) -> Mapping[str, Any] | None:
+        """The order's body as given, or None."""
+        return self._orders.get(order_id)
+
+
 def _view(current: Any) -> OrderView | None:
     if current is None:
         return None
     if isinstance(current, pd.DataFrame):
         return FrameOrders(current)
+    if isinstance(current, Mapping):
+        return BodyOrders([current])
     view = getattr(current, "order_view", None)
     if callable(view):
         found: OrderView = view()
         return found
     raise ConfigurationError(
         "current= takes a Sandbox, a DataFrame of the account's orders (body-path columns, keyed by "
-        f"order_info.order_id) or None; got {type(current).__name__}"
+        f"order_info.order_id), one order's body, or None; got {type(current).__name__}"
     )
 
 
@@ -84,7 +106,8 @@ class ChangePlan:
         if frame.empty:
             return pd.DataFrame(index=pd.Index([], name="path"), columns=pd.Index([], name="effect"), dtype="int64")
         keys = frame["order_id"].astype("string").fillna("row " + frame["row"].astype("string"))
-        counted = frame.assign(key=keys).groupby(["path", "effect"], sort=False)["key"].nunique()
+        where = frame["path"].astype(str).replace("", WHOLE_ROW)
+        counted = frame.assign(key=keys, path=where).groupby(["path", "effect"], sort=False)["key"].nunique()
         table = counted.unstack("effect", fill_value=0)
         return table[[effect for effect in EFFECTS if effect in table.columns]].astype("int64")
 
@@ -116,8 +139,8 @@ def plan(
     """The change plan of sending ``data`` (as ``update_orders`` takes it) against ``current``.
 
     ``current``: a ``Sandbox`` (its store and its rules), a DataFrame of the account's current orders
-    (body-path columns keyed by ``order_info.order_id``), or None (only what the bodies say: no
-    value is known before, so every written value is a "set").
+    (body-path columns keyed by ``order_info.order_id``), one order's body as it stands, or None
+    (only what the bodies say: no value is known before, so every written value is a "set").
     """
     batch = bodies_of(data, mapping, schema)
     validator = validator_for(batch.schema)

@@ -1,5 +1,6 @@
-"""The order form against the sandbox: fill, preview, send, read the result."""
+"""The order form against the sandbox: fill, preview, see the changes, send, read the result."""
 import base64
+import copy
 import json
 
 import pandas as pd
@@ -153,3 +154,28 @@ def test_widgets_carry_stable_css_hooks_for_browsers_and_styling(client):
     assert "kapture-field-order_info-remarks" in form.fields["order_info.remarks"].widget._dom_classes
     assert "kapture-send" in form.send_button._dom_classes
     assert not [c for c in form.fields["contact_info.0.dob"].widget._dom_classes if c.startswith("kapture-field")]
+
+
+def test_changes_shows_the_plan_of_the_body_against_the_clients_sandbox(fresh_sandbox, example):
+    sandbox = fresh_sandbox()
+    with sandbox.client() as client:
+        form = UpdateOrderForm(client, value=example)
+        form.fields["order_info.remarks"].widget.value = "call first"
+        form.fields["customer_info.phone"].widget.value = "9111111111"
+        form.changes_button.click()
+        plan = form.changes()
+    frame = plan.to_frame()
+    assert frame[["path", "before", "after", "effect"]].values.tolist() == [
+        ["customer_info.phone", "9380491257", "9111111111", "ignored"],
+        ["order_info.remarks", "testing 2345", "call first", "change"],
+    ]
+    assert "Change plan" in form.output.outputs[0]["data"]["text/html"]
+    assert len(sandbox.requests) == 0  # a plan sends nothing
+
+
+def test_changes_against_a_current_body_given_to_the_form(example):
+    current = copy.deepcopy(example)
+    current["order_info"]["invoice_no"] = "999"
+    form = UpdateOrderForm(value=example, current=current)
+    frame = form.changes().to_frame()
+    assert frame[["path", "before", "after", "effect"]].values.tolist() == [["order_info.invoice_no", "999", "3141341", "change"]]

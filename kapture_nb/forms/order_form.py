@@ -1,4 +1,4 @@
-"""UpdateOrderForm: the request schema's form with Validate, Preview, Send and Reset."""
+"""UpdateOrderForm: the request schema's form with Validate, Preview, Changes, Send and Reset."""
 from __future__ import annotations
 
 import copy
@@ -14,6 +14,7 @@ from IPython.display import HTML
 from .. import paths
 from ..exceptions import ConfigurationError
 from ..frames import SendResult, frame_from_rows
+from ..plan import ChangePlan, plan
 from ..schema import load_schema
 from ..validation import ValidationReport
 from .registry import Registry
@@ -46,8 +47,10 @@ class UpdateOrderForm(SchemaForm):
         value: Any = None,
         *,
         registry: Registry | None = None,
+        current: Any = None,
     ) -> None:
         self.client = client
+        self.current = current
         self.result: pd.DataFrame | None = None
         super().__init__(schema if schema is not None else load_schema(), value, registry=registry)
 
@@ -55,19 +58,22 @@ class UpdateOrderForm(SchemaForm):
         look = self._ctx.look
         self.validate_button = widgets.Button(description="Validate", icon="check", layout=look.button)
         self.preview_button = widgets.Button(description="Preview", icon="eye", layout=look.button)
+        self.changes_button = widgets.Button(description="Changes", icon="exchange", layout=look.button)
         self.send_button = widgets.Button(description="Send", icon="paper-plane", button_style="primary", layout=look.button)
         self.reset_button = widgets.Button(description="Reset", icon="undo", layout=look.button)
         for name, button in (("validate", self.validate_button), ("preview", self.preview_button),
-                             ("send", self.send_button), ("reset", self.reset_button)):
+                             ("changes", self.changes_button), ("send", self.send_button), ("reset", self.reset_button)):
             button.add_class(f"kapture-{name}")
         self.validate_button.on_click(lambda _button: self.validate())
         self.preview_button.on_click(lambda _button: self.preview())
+        self.changes_button.on_click(lambda _button: self.changes())
         self.send_button.on_click(lambda _button: self.send())
         self.reset_button.on_click(lambda _button: self.reset())
         self.output = widgets.Output(layout=look.column)
         self.output.add_class("kapture-output")
         toolbar = widgets.HBox(
-            [self.validate_button, self.preview_button, self.send_button, self.reset_button], layout=look.row
+            [self.validate_button, self.preview_button, self.changes_button, self.send_button, self.reset_button],
+            layout=look.row,
         )
         return (toolbar, self.summary, self.root.body, self.output)
 
@@ -101,6 +107,18 @@ class UpdateOrderForm(SchemaForm):
             text = f"{text}\n\n{curl}"
         self._show(_html("".join(parts)))
         return text
+
+    def changes(self) -> ChangePlan:
+        """Show (and return) what sending the body would change: against ``current=``, else the client's sandbox.
+
+        ``current`` is the order as it stands (a body), or anything ``kn.plan`` takes; without one,
+        a client made by ``Sandbox.client()`` plans against its sandbox, and otherwise nothing is
+        known before (every written value shows as a "set").
+        """
+        current = self.current if self.current is not None else getattr(self.client, "current", None)
+        made = plan([self.value], current=current, schema=self.schema)
+        self._show(made)
+        return made
 
     def send(self, content: Any = None, buffers: Any = None) -> pd.DataFrame | None:
         """Send the body with the client; the one-row result DataFrame (an invalid body comes back as a not-sent row)."""

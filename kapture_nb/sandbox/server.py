@@ -238,13 +238,13 @@ class Sandbox:
         return self.app.store
 
     def client(self, **kwargs: Any) -> KaptureClient:
-        """A KaptureClient pointed at this sandbox with its credentials; ``kwargs`` go to KaptureClient."""
+        """A KaptureClient pointed at this sandbox with its credentials, planning against it; ``kwargs`` go to KaptureClient."""
         from ..client import KaptureClient  # late: the sandbox must import without the client module
 
         credentials: dict[str, Any] = (
             {"token": self._token} if self._token is not None else {"username": self.username, "password": self._password}
         )
-        return KaptureClient(base_url=self.url, **{**credentials, **kwargs})
+        return KaptureClient(base_url=self.url, **{**credentials, "current": self, **kwargs})
 
     def __repr__(self) -> str:
         where = self.url if self.port else "not started"
