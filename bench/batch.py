@@ -1,6 +1,7 @@
 """update_orders(concurrency=8) against a sequential requests.post loop: 1,000 rows, 20 ms latency.
 
-The sandbox runs in a separate process and answers every request 20 ms after it arrived.
+The sandbox runs in a separate process, holds the 1,000 orders (one row each: rows of one order
+would go out one after another), and answers every request 20 ms after it arrived.
 update_orders runs as a user calls it (progress bar on; the DataFrame mapped, every row
 validated), three times: the first on cold connections; the median counts. Measured in the
 same run: a naive sequential loop of requests.post. Goal: at least 6x faster, and at least
@@ -20,17 +21,24 @@ import kapture_nb as kn
 from kapture_nb.schema import ENDPOINT
 
 N, LATENCY_MS, CONCURRENCY, PORT, REPEAT = 1_000, 20, 8, 8792, 3
+FIRST = 40_000_000
+SERVE = f"""
+import sys
+import kapture_nb as kn
+orders = [{{"customer_info": {{"customer_name": "ABC"}}, "order_info": {{"order_id": str({FIRST} + i)}}}} for i in range({N})]
+sandbox = kn.Sandbox(orders=orders, latency={LATENCY_MS} / 1000, port={PORT}).start()
+print("ready", flush=True)
+sandbox.serve_forever()
+"""
 
 
 def main() -> None:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "kapture_nb.cli", "sandbox", "--port", str(PORT), "--latency-ms", str(LATENCY_MS)],
-        stdout=subprocess.PIPE, text=True,
-    )
+    server = subprocess.Popen([sys.executable, "-c", SERVE], stdout=subprocess.PIPE, text=True)
     try:
         server.stdout.readline()
         base = f"http://127.0.0.1:{PORT}"
-        frame = pd.DataFrame({"order_info.order_id": [23518265] * N, "order_info.remarks": [f"row {i}" for i in range(N)],
+        frame = pd.DataFrame({"order_info.order_id": [str(FIRST + i) for i in range(N)],
+                              "order_info.remarks": [f"row {i}" for i in range(N)],
                               "customer_info.customer_name": "ABC"})
         client = kn.KaptureClient(base_url=base, username="demo", password="demo")
         bodies = kn.FieldMapping({c: c for c in frame.columns}).to_bodies(frame)

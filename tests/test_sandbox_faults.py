@@ -208,8 +208,8 @@ class Clocked:
         self.now += seconds
         return False  # not hung up
 
-    def post(self) -> int:
-        return Client(self.app).post(ENDPOINT, json=EXAMPLE, auth=AUTH).status_code
+    def post(self, **environ: Any) -> int:
+        return Client(self.app).post(ENDPOINT, json=EXAMPLE, auth=AUTH, environ_overrides=environ).status_code
 
 
 @pytest.mark.parametrize("work, wait", [(0.3, 0.1), (0.0, 0.4), (0.5, 0.0)])
@@ -226,6 +226,13 @@ def test_the_sandboxs_own_work_is_part_of_the_latency_not_added_to_it(monkeypatc
     # Due 400 ms after arrival: the work happens inside that time, and only what is left of it is waited.
     assert clocked.waits == [pytest.approx(wait)]
     assert clocked.app.requests_frame()["elapsed_ms"].iloc[0] == pytest.approx(max(400, work * 1000))
+
+
+def test_the_arrival_the_server_noted_starts_the_latency(monkeypatch):
+    clocked = Clocked(monkeypatch, latency=0.4)
+    # The server saw the request 100 ms ago (waiting for a thread, parsing it): that time is part of the latency.
+    assert clocked.post(**{app_module.ARRIVED: clocked.now - 0.1}) == 200
+    assert clocked.waits == [pytest.approx(0.3)]
 
 
 def test_the_faults_latency_and_a_slow_fault_add_to_the_sandboxs(monkeypatch):

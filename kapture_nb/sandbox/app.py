@@ -15,8 +15,6 @@ from functools import lru_cache
 from typing import IO, Any
 
 import pandas as pd
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from .. import paths
@@ -187,8 +185,7 @@ class SandboxApp:
         self._log: deque[dict[str, Any]] = deque(maxlen=log_limit)
         self._log_lock = threading.Lock()
         self._hung_up = threading.Event()
-        self._routes = Map([Rule(ENDPOINT, endpoint="add_update", methods=["POST"])])
-        self._views: dict[str, _View] = {"add_update": self._add_update}
+        self._routes: dict[str, dict[str, _View]] = {ENDPOINT: {"POST": self._add_update}}  # path -> method -> view
 
     def __repr__(self) -> str:
         return f"<SandboxApp orders={len(self.store)} requests={self.request_count}>"
@@ -237,13 +234,15 @@ class SandboxApp:
 
     def _route(self, request: Request, entry: dict[str, Any], arrived: float) -> tuple[Response, float]:
         """The answer and when it is due: the endpoint's, or at once a 404, a 405 or a 500."""
+        methods = self._routes.get(request.path)
+        if methods is None:
+            return _failed(404, f"Not Found: {request.method} {request.path}"), arrived
+        view = methods.get(request.method)
+        if view is None:
+            message = f"Method Not Allowed: {request.method} {request.path}"
+            return _json(405, {"status": "failed", "message": message}, {"Allow": ", ".join(methods)}), arrived
         try:
-            endpoint, _ = self._routes.bind_to_environ(request.environ).match()
-            return self._views[endpoint](request, entry, arrived)
-        except HTTPException as exc:
-            allow = {k: v for k, v in exc.get_headers(request.environ) if k == "Allow"}
-            message = f"{exc.name}: {request.method} {request.path}"
-            return _json(exc.code or 500, {"status": "failed", "message": message}, allow), arrived
+            return view(request, entry, arrived)
         except OSError:  # the drop fault, or the client's connection failed: the server's to handle, not a 500
             raise
         except Exception:
@@ -302,9 +301,9 @@ class SandboxApp:
         if refusal is not None:
             return refusal
         adding = paths.get(body, "order_info.order_id", "") == ""
-        report = (self._add_validator if adding else self._update_validator).validate(body)
-        if not report.ok:
-            errors = [{"path": error.path, "message": error.message} for error in report.errors]
+        validator = self._add_validator if adding else self._update_validator
+        if not validator.is_valid(body):
+            errors = [{"path": error.path, "message": error.message} for error in validator.errors(body)]
             return _failed(400, f"Invalid request body: {len(errors)} error(s)", errors=errors)
         return self._add(body, entry) if adding else self._update(body)
 

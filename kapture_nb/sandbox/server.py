@@ -30,8 +30,33 @@ _POLL_SECONDS = 0.1  # how soon the serving loop notices stop()
 _DRAIN_LIMIT = 64 * 1024  # unread body bytes read off to keep a connection alive; more, and it is closed instead
 
 
+class _Held:
+    """What cheroot writes while it answers one request, held to go out in one write."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        """Hold ``data``."""
+        self.parts.append(data)
+        return len(data)
+
+
 class _Request(HTTPRequest):
-    """Cheroot's request, which closes the connection rather than read off a long or a chunked unread body."""
+    """Cheroot's request, answered in one write, which closes the connection rather than read off a long or chunked body."""
+
+    def respond(self) -> None:
+        """Answer as cheroot does, but send the status line, headers and body in one write."""
+        # cheroot writes the head and the body separately: two sends, and with many threads two waits for the GIL after them.
+        wfile = self.conn.wfile
+        held = _Held()
+        self.conn.wfile = held
+        try:
+            super().respond()
+        finally:
+            self.conn.wfile = wfile
+            if held.parts:
+                wfile.write(b"".join(held.parts))
 
     def send_headers(self) -> None:
         """Decide the connection's fate, then send the status line and headers as cheroot does."""
