@@ -10,6 +10,7 @@ import html
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
@@ -73,11 +74,25 @@ def _describe(value: Any) -> str:
 class ValidationReport:
     """Every error and warning found in one body; ``.ok`` when there are no errors."""
 
-    __slots__ = ("errors", "warnings")
+    __slots__ = ("_later", "_warnings", "errors")
 
-    def __init__(self, errors: list[FieldError] | None = None, warnings: list[FieldError] | None = None) -> None:
+    def __init__(
+        self,
+        errors: list[FieldError] | None = None,
+        warnings: list[FieldError] | None = None,
+        later: Callable[[], list[FieldError]] | None = None,
+    ) -> None:
         self.errors = errors or []
-        self.warnings = warnings or []
+        self._warnings = warnings or []
+        self._later = later  # more warnings, found when first asked for: a send or a check of .ok never pays for them
+
+    @property
+    def warnings(self) -> list[FieldError]:
+        """The warnings: conventions the page does not state, and fields an update flag leaves unwritten."""
+        if self._later is not None:
+            self._warnings = self._warnings + self._later()
+            self._later = None
+        return self._warnings
 
     @property
     def ok(self) -> bool:
@@ -290,11 +305,11 @@ class Validator:
     def validate(self, body: Any) -> ValidationReport:
         """Every error and warning in the body."""
         verdict = self._check(body)
-        flags = _flag_warnings(body) if self._rules.flags and isinstance(body, dict) else []
+        flags = partial(_flag_warnings, body) if self._rules.flags and isinstance(body, dict) else None
         if verdict == VALID:
-            return ValidationReport(warnings=flags)
+            return ValidationReport(later=flags)
         errors = self.errors(body) if verdict == INVALID else []
-        return ValidationReport(errors, self._warnings(body) + flags if isinstance(body, dict) else [])
+        return ValidationReport(errors, self._warnings(body) if isinstance(body, dict) else [], later=flags)
 
     def errors(self, body: Any) -> list[FieldError]:
         """Every error in the body, found the thorough way (``validate`` calls it only when ``is_valid`` fails)."""
