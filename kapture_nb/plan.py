@@ -109,7 +109,8 @@ class ChangePlan:
         where = frame["path"].astype(str).replace("", WHOLE_ROW)
         counted = frame.assign(key=keys, path=where).groupby(["path", "effect"], sort=False)["key"].nunique()
         table = counted.unstack("effect", fill_value=0)
-        return table[[effect for effect in EFFECTS if effect in table.columns]].astype("int64")
+        order = sorted(table.index, key=lambda path: (path == WHOLE_ROW, path))  # by path, the whole-row effects last
+        return table.loc[order, [effect for effect in EFFECTS if effect in table.columns]].astype("int64")
 
     def __len__(self) -> int:
         return len(self._frame)

@@ -108,7 +108,7 @@ def test_orders_csv_is_the_promised_sample():
     assert 150 <= len(df) <= 250
     assert {"order_id", "customer_name", "phone", "invoice_date", "delivery_slot", "gift_wrp"} <= set(df.columns)
     assert "gift_wrap" not in df.columns  # the typo the mapping notebook catches
-    assert df["order_id"].is_unique
+    assert df["order_id"].duplicated().sum() == 1  # one order twice: the notebook shows the last row winning
     assert df["phone"].dropna().str.startswith("0").sum() > 50  # leading zeros, kept when read as text
     for column in ("customer_name", "phone", "invoice_date", "delivery_slot", "gift_wrp"):
         assert df[column].isna().any(), f"{column} has no blanks"
