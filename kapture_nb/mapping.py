@@ -113,8 +113,8 @@ def to_json_value(value: Any, kind: str = "any", date_format: str | None = None)
         value = value.item()
     if isinstance(value, (dt.date, pd.Timestamp)):
         return _date_text(value, date_format)
-    if isinstance(value, Decimal):
-        value = int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Decimal):  # an infinite or NaN Decimal becomes a float the validator reports as not JSON
+        value = int(value) if value.is_finite() and value == value.to_integral_value() else float(value)
     if kind == "string":
         if isinstance(value, bool):
             return "true" if value else "false"
@@ -264,7 +264,13 @@ class FieldMapping:
 
     def _check_columns(self, df: pd.DataFrame) -> None:
         have = [str(c) for c in df.columns]
+        doubled = df.columns[df.columns.duplicated()]
         for target in self._targets:
+            if target.column is not None and target.column in doubled:
+                raise MappingError(
+                    f"target {target.path!r} reads column {target.column!r}, which the DataFrame has more than once; "
+                    "rename the columns apart first"
+                )
             if target.column is not None and target.column not in df.columns:
                 close = difflib.get_close_matches(str(target.column), have, n=3)
                 hint = f"; did you mean {', '.join(map(repr, close))}?" if close else f"; it has {', '.join(have[:20])}"

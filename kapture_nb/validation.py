@@ -29,7 +29,11 @@ if TYPE_CHECKING:
 UPDATE_FLAG = "update-flag"  # the keyword of a warning about a field its section's update flag leaves unwritten
 ERROR_COLUMNS = ["path", "message", "keyword", "value", "severity"]
 _JSON_SCALARS = (str, int, float, bool, type(None))
-_PATTERN_WORDS = {"^[0-9]+$": "a string of digits", "^[0-9]*$": "a string of digits, or empty"}
+_PATTERN_WORDS = {
+    "^[0-9]+$": "a string of digits",
+    "^0*[1-9][0-9]*$": "a string of digits",  # an order id: all zeros is no id (the integer form has minimum 1)
+    "^[0-9]*$": "a string of digits, or empty",
+}
 _TYPE_WORDS = {
     "string": "a string",
     "integer": "an integer",
@@ -426,6 +430,8 @@ def _explain(error: ValidationError, prefix: tuple[str, ...] = ()) -> Iterator[F
 def _pattern_message(wanted: Any, value: Any, schema: Mapping[str, Any]) -> str:
     said = f"expected {_expected(schema)}, got {_describe(value)}"
     ids = {"integer", "string"} <= set(types_of(schema))  # an id: an integer or its digits as text
+    if ids and isinstance(value, str) and value.isascii() and value.isdigit():
+        return f"{said}: all zeros is no id"
     if not (ids and isinstance(value, str) and _NUMBER_TEXT.match(value.strip())):
         return said
     whole, _, decimals = value.strip().partition(".")

@@ -287,3 +287,17 @@ def test_awkward_values_never_crash(rows, policy):
             json.dumps(body, allow_nan=False)
         except (TypeError, ValueError):
             assert label in set(problems.loc[problems["severity"] == "error", "row"]), body
+
+
+def test_a_column_label_the_frame_has_twice_is_a_clear_error():
+    frame = pd.DataFrame([["1", "A", "x", "y"]], columns=["id", "who", "r", "r"])
+    mapping = kn.FieldMapping({"order_info.order_id": "id", "customer_info.customer_name": "who", "order_info.remarks": "r"})
+    with pytest.raises(kn.MappingError, match="column 'r', which the DataFrame has more than once"):
+        mapping.to_bodies(frame)
+
+
+def test_an_infinite_decimal_is_reported_not_raised():
+    frame = pd.DataFrame({"id": ["1"], "who": ["A"], "v": pd.Series([Decimal("Infinity")], dtype=object)})
+    targets = {"order_info.order_id": "id", "customer_info.customer_name": "who", "order_info.associate_fields.v": "v"}
+    problems = kn.FieldMapping(targets).validate(frame)
+    assert problems[["path", "keyword"]].values.tolist() == [["order_info.associate_fields.v", "json"]]

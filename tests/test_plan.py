@@ -123,3 +123,13 @@ def test_a_sandbox_that_creates_unknown_orders_plans_them_as_sets():
 def test_a_current_it_cannot_read_is_a_clear_error(current, words):
     with pytest.raises(kn.ConfigurationError, match=words):
         kn.plan([], current=current)
+
+
+def test_an_order_id_of_zeros_is_refused_by_the_validator_the_plan_and_the_sandbox(fresh_sandbox):
+    sb = fresh_sandbox()
+    data = [{"customer_info": {"customer_name": "A"}, "order_info": {"order_id": "00", "remarks": "r", "update": True}}]
+    frame = kn.plan(data, current=sb).to_frame()
+    assert frame["effect"].tolist() == ["not sent"] and "all zeros is no id" in frame["note"].iloc[0]
+    with sb.client() as client:
+        row = client.update_orders(data, progress=False, validate=False).iloc[0]
+    assert row["http_status"] == 400 and len(sb.orders) == 1  # refused, not a 500, nothing stored

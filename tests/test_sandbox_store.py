@@ -238,3 +238,9 @@ def test_bodies_are_copied_in_not_referenced():
 def test_an_order_that_is_not_a_body_is_a_clear_error_naming_its_position():
     with pytest.raises(kn.BodyTypeError, match=r"orders\[1\] is a str, not a body"):
         OrderStore([{"order_info": {"order_id": 5}}, "not a body"])
+
+
+@pytest.mark.parametrize("order_id", ["A-17", "0", 12.5])
+def test_a_body_whose_order_id_is_not_an_id_is_refused_not_given_a_new_one(order_id):
+    with pytest.raises(ConfigurationError, match=r"orders\[0\]: order_info.order_id .* is not an id"):
+        OrderStore([{"customer_info": {"customer_name": "Z"}, "order_info": {"order_id": order_id}}])

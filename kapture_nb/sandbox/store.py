@@ -195,4 +195,10 @@ def _seeds(orders: Orders) -> list[tuple[Mapping[str, Any], dict[str, int | None
     for index, body in enumerate(bodies):
         if not isinstance(body, Mapping):
             raise BodyTypeError(f"orders[{index}] is a {type(body).__name__}, not a body (a dict)")
+        given = paths.get(body, "order_info.order_id")
+        if given not in (None, "") and as_id(given) is None:
+            raise ConfigurationError(
+                f"orders[{index}]: order_info.order_id {given!r} is not an id (a positive whole number or its digits); "
+                'leave it out, or "", for a new order'
+            )
     return [(body, _given_ids(body)) for body in bodies]
