@@ -29,47 +29,31 @@ _SHOWN_ROWS = 20
 WHOLE_ROW = "(whole row)"  # the summary's path for effects of a whole row: unknown order, duplicate, not sent
 
 
-class _Unknown:
-    """No current orders: every order is taken as there, with nothing known of its fields."""
-
-    rules = Rules()
-    unknown_order = "reject"
-
-    def peek(self, order_id: int) -> Mapping[str, Any] | None:
-        return None
-
-
-class FrameOrders:
-    """The account's current orders from a frame with body-path columns, keyed by ``order_info.order_id``."""
+class KnownOrders:
+    """The account's current orders as given by the analyst (an export, or one body), keyed by order_id."""
 
     unknown_order = "reject"
 
-    def __init__(self, frame: pd.DataFrame, rules: Rules | None = None) -> None:
+    def __init__(self, orders: dict[int, Mapping[str, Any]], rules: Rules | None = None) -> None:
+        self.rules = rules or Rules()
+        self._orders = orders
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> KnownOrders:
+        """From a frame with body-path columns, keyed by ``order_info.order_id``."""
         check_columns(frame)
-        self.rules = rules or Rules()
-        self._orders = {ids["order_id"]: body for _label, body, ids in orders_of(frame)}
+        return cls({order_id: body for _label, body, ids in orders_of(frame) if (order_id := ids["order_id"]) is not None})
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> KnownOrders:
+        """From one order's body as it stands."""
+        order_id = order_id_of(body)
+        if order_id is None:
+            raise ConfigurationError("the current order has no order_info.order_id: the plan cannot tell which it is")
+        return cls({order_id: body})
 
     def peek(self, order_id: int) -> Mapping[str, Any] | None:
-        """The order's sections as the frame gives them, or None."""
-        return self._orders.get(order_id)
-
-
-class BodyOrders:
-    """The account's current orders as bodies: the order each body describes, keyed by its order_id."""
-
-    unknown_order = "reject"
-
-    def __init__(self, bodies: list[Mapping[str, Any]], rules: Rules | None = None) -> None:
-        self.rules = rules or Rules()
-        self._orders: dict[int, Mapping[str, Any]] = {}
-        for position, body in enumerate(bodies):
-            order_id = order_id_of(body)
-            if order_id is None:
-                raise ConfigurationError(f"current order {position} has no order_info.order_id: the plan cannot tell which it is")
-            self._orders[order_id] = body
-
-    def peek(self, order_id: int) -> Mapping[str, Any] | None:
-        """The order's body as given, or None."""
+        """The order's sections as given, or None."""
         return self._orders.get(order_id)
 
 
@@ -77,9 +61,9 @@ def _view(current: Any) -> OrderView | None:
     if current is None:
         return None
     if isinstance(current, pd.DataFrame):
-        return FrameOrders(current)
+        return KnownOrders.from_frame(current)
     if isinstance(current, Mapping):
-        return BodyOrders([current])
+        return KnownOrders.from_body(current)
     view = getattr(current, "order_view", None)
     if callable(view):
         found: OrderView = view()

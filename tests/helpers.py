@@ -25,6 +25,20 @@ def orders(n: int, start: int = FIRST_ID) -> pd.DataFrame:
     )
 
 
+# "foo" has its own $id, so its "#/definitions/inner" is foo's, not the root's: only the whole schema knows.
+INNER_ID: dict[str, Any] = {
+    "$id": "http://example.com/root.json",
+    "type": "object",
+    "properties": {
+        "foo": {
+            "$id": "foo.json",
+            "definitions": {"inner": {"type": "string"}},
+            "properties": {"bar": {"$ref": "#/definitions/inner"}},
+        }
+    },
+}
+
+
 def free_port() -> int:
     """A local port nothing listens on (bound and released at once)."""
     with socket.socket() as probe:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 
-from helpers import plain_json
+from helpers import INNER_ID, plain_json
 from kapture_nb.compiled import INVALID, VALID, WARN, Check, Delegate, Schema, compile_check
 
 NAN, INF = float("nan"), float("inf")
@@ -254,20 +254,6 @@ def test_boolean_schemas_below_the_root_are_compiled_not_delegated() -> None:
     assert compiled({"b": [NAN]}) == INVALID
     assert compiled({"c": (1,)}) == INVALID
     assert compiled({"d": None}) == INVALID
-
-
-# "foo" has its own $id, so its "#/definitions/inner" is foo's, not the root's: only the whole schema knows.
-INNER_ID = {
-    "$id": "http://example.com/root.json",
-    "type": "object",
-    "properties": {
-        "foo": {
-            "$id": "foo.json",
-            "definitions": {"inner": {"type": "string"}},
-            "properties": {"bar": {"$ref": "#/definitions/inner"}},
-        }
-    },
-}
 
 
 def test_a_schema_with_an_id_below_its_root_is_delegated_whole() -> None:

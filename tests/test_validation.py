@@ -16,7 +16,7 @@ from hypothesis_jsonschema import from_schema
 from jsonschema import Draft7Validator, SchemaError
 
 import kapture_nb as kn
-from helpers import EXAMPLES, ROOT, plain_json, writing
+from helpers import EXAMPLES, INNER_ID, ROOT, plain_json, writing
 from kapture_nb import paths
 from kapture_nb.jsonvalues import json_copy
 
@@ -254,18 +254,7 @@ def test_a_value_a_false_schema_forbids_is_named_by_its_own_path(schema: dict[st
 
 
 def test_a_ref_below_an_inner_id_resolves_from_that_id() -> None:
-    schema = {
-        "$id": "http://example.com/root.json",
-        "type": "object",
-        "properties": {
-            "foo": {
-                "$id": "foo.json",
-                "definitions": {"inner": {"type": "string"}},
-                "properties": {"bar": {"$ref": "#/definitions/inner"}},
-            },
-            "n": {"type": "integer"},
-        },
-    }
+    schema = {**INNER_ID, "properties": {**INNER_ID["properties"], "n": {"type": "integer"}}}
     validator = kn.Validator(schema)
     assert validator.validate({"foo": {"bar": "x"}, "n": 1}).ok
     assert [(e.path, e.keyword) for e in validator.validate({"foo": {"bar": 1}, "n": "1"}).errors] == [
