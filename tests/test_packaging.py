@@ -16,7 +16,7 @@ RANKS = {
     "exceptions": 0, "paths": 0, "jsonvalues": 0,
     "schema": 1, "effects": 1,
     "compiled": 2, "orderframes": 2,
-    "validation": 3, "retry": 3, "auth": 3, "journal": 3, "bodyfiles": 3,
+    "validation": 3, "retry": 3, "auth": 3, "settings": 3, "journal": 3, "bodyfiles": 3,
     "frames": 4, "mapping": 4,
     "batch": 5,
     "plan": 6, "client": 6,
