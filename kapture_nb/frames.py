@@ -16,6 +16,7 @@ from .jsonvalues import as_whole
 from .retry import attempts_of
 
 DRY_RUN = "dry run"  # the status of every row of a dry run
+UNKNOWN = "unknown"  # the status of a row whose request went out but whose answer never came: it may have been applied
 RESULT_COLUMNS = [
     "order_id", "ok", "http_status", "status", "message", "result", "customer_id", "enquiry_id",
     "contact_id", "action", "action_event", "error", "attempts", "elapsed_ms", "response",
@@ -43,6 +44,7 @@ class SendResult:
     attempts: int = 0
     elapsed_ms: float | None = None
     dry_run: bool = False
+    unknown: bool = False  # sent, no answer: the server may have applied it
 
     @classmethod
     def from_response(cls, response: requests.Response, order_id: Any = None, elapsed_ms: float | None = None) -> SendResult:
@@ -65,6 +67,8 @@ class SendResult:
         message = _either(payload, "message", "Message")
         if self.dry_run:  # a dry run never claims success: ok stays False, error says why a body would not go
             status, message = DRY_RUN, "would be sent" if self.error is None else "would not be sent"
+        elif self.unknown:
+            status = UNKNOWN
         order = _either(payload, "Order", "order")
         order = order if isinstance(order, dict) else {}
         result = order.get("result")
