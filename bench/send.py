@@ -43,7 +43,7 @@ def timed(label: str, func, items: list) -> float:
 def main() -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "kapture_nb.cli", "sandbox", "--port", str(PORT)],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,  # no terminal: no password prompt
     )
     try:
         server.stdout.readline()

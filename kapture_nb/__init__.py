@@ -11,8 +11,8 @@ from .exceptions import (
     KaptureError,
     MappingError,
 )
-from .frames import RESULT_COLUMNS, response_frame
-from .journal import JOURNAL_COLUMNS, read_journal
+from .frames import RESULT_COLUMNS, UNKNOWN, response_frame
+from .journal import JOURNAL_COLUMNS, JournalError, JournalLockedError, read_journal
 from .mapping import Column, Const, FieldMapping, infer_associate_fields
 from .plan import ChangePlan, plan
 from .schema import documented_example, load_response_schema, load_schema, template, with_associate_fields
@@ -48,6 +48,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "JOURNAL_COLUMNS",
     "RESULT_COLUMNS",
+    "UNKNOWN",
     "BodyTypeError",
     "BodyValidationError",
     "ChangePlan",
@@ -57,6 +58,8 @@ __all__ = [
     "Faults",
     "FieldError",
     "FieldMapping",
+    "JournalError",
+    "JournalLockedError",
     "KaptureClient",
     "KaptureError",
     "MappingError",

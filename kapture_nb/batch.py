@@ -20,9 +20,9 @@ import pandas as pd
 
 from . import paths
 from .exceptions import BodyTypeError, ConfigurationError, KaptureError
-from .frames import SendResult, frame_from_rows
-from .journal import Journal, body_hash, row_key
-from .mapping import FieldMapping
+from .frames import UNKNOWN, SendResult, frame_from_rows
+from .journal import Journal, JournalError, body_hash, row_key
+from .mapping import Column, FieldMapping
 from .orderframes import order_id_of
 
 if TYPE_CHECKING:
@@ -40,7 +40,12 @@ DUPLICATES = ("in_order", "last", "error")
 
 @dataclass(frozen=True)
 class BatchOptions:
-    """How a batch goes out: worker threads, the journal, the progress bar, a dry run, starts per second."""
+    """How a batch goes out: worker threads, the journal, the progress bar, a dry run, starts per second.
+
+    ``resend_unknown=True`` sends again the update rows whose latest journal line says "unknown" (sent, no
+    answer: the server may have applied them); an Add body (no ``order_info.order_id``) is never sent again
+    automatically, since it could create a second order.
+    """
 
     concurrency: int = 4
     journal: str | os.PathLike[str] | Journal | None = None
@@ -48,6 +53,7 @@ class BatchOptions:
     dry_run: bool = False
     rate_limit: float | None = None
     duplicates: str = "in_order"
+    resend_unknown: bool = False
 
     def __post_init__(self) -> None:
         if self.duplicates not in DUPLICATES:
@@ -56,6 +62,8 @@ class BatchOptions:
             raise ConfigurationError(f"concurrency must be a whole number, at least 1, got {self.concurrency!r}")
         if self.rate_limit is not None and not self.rate_limit > 0:
             raise ConfigurationError(f"rate_limit is starts per second, more than 0 (or None), got {self.rate_limit!r}")
+        if not isinstance(self.resend_unknown, bool):
+            raise ConfigurationError(f"resend_unknown is True or False, got {self.resend_unknown!r}")
 
 
 @dataclass
@@ -86,7 +94,9 @@ def bodies_of(
 
 def _mapped(data: pd.DataFrame, mapping: FieldMapping | Mapping[Any, Any] | None, schema: Mapping[str, Any] | None) -> Batch:
     if mapping is None:
-        mapping = FieldMapping({column: column for column in data.columns}, schema=schema)
+        # each column a path (a MultiIndex column's tuple names one by its parts), read by its own label
+        targets: dict[Any, Any] = {column: column if isinstance(column, str) else Column(column) for column in data.columns}
+        mapping = FieldMapping(targets, schema=schema)
     elif not isinstance(mapping, FieldMapping):
         mapping = FieldMapping(mapping, schema=schema)
     mapped = mapping.build(data)
@@ -108,8 +118,8 @@ class RateLimiter:
         self._next = 0.0
         self._lock = threading.Lock()
 
-    def wait(self) -> None:
-        """Block until this start is due."""
+    def wait(self, cancel: threading.Event | None = None) -> None:
+        """Block until this start is due, or until ``cancel`` is set."""
         if not self.interval:
             return
         with self._lock:
@@ -117,20 +127,39 @@ class RateLimiter:
             start = max(now, self._next)
             self._next = start + self.interval
         if start > now:
-            time.sleep(start - now)
+            if cancel is None:
+                time.sleep(start - now)
+            else:
+                cancel.wait(start - now)
 
 
 class _Stop:
-    """Why the rest of the batch is not sent (set once: the first reason wins)."""
+    """Why the rest of the batch is not sent (set once: the first reason wins); ``event`` wakes rate-limited workers."""
 
     def __init__(self) -> None:
         self.reason: str | None = None
+        self.event = threading.Event()
         self._lock = threading.Lock()
 
     def set(self, reason: str) -> None:
         with self._lock:
             if self.reason is None:
                 self.reason = reason
+        self.event.set()
+
+
+class _Writes:
+    """The journal's write failures in this batch: the first one's reason, and the sent rows left without a line."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self.unrecorded = 0
+        self._lock = threading.Lock()
+
+    def failed(self, reason: str, sent: bool) -> None:
+        with self._lock:
+            self.reason = self.reason or reason
+            self.unrecorded += sent
 
 
 def _bar(total: int, enabled: bool) -> tqdm[Any] | None:
@@ -170,21 +199,34 @@ def send_many(send: Send, batch: Batch, options: BatchOptions | None = None) -> 
     """Send every body (in parallel, in input order), one result row each, index aligned with ``batch.index``.
 
     Rows of one order go out one after another in row order, never at the same time (see
-    ``BatchOptions.duplicates`` for the other choices). Rows the journal records as done with the same
-    body are not sent again (their row comes back with ``attempts`` 0); every other row gets a journal
-    line, sent or not. A 401 stops the batch: the rest is marked as not sent. A dry run sends nothing
-    and claims nothing: every row is ``ok`` False with status "dry run", and ``error`` says why a body
-    would not be sent.
+    ``BatchOptions.duplicates`` for the other choices). With a journal, the batch first locks it and
+    writes its start line (a JournalError, before anything is sent, when it cannot); rows the journal
+    records as done with the same body are not sent again (their row comes back with ``attempts`` 0),
+    nor are rows whose latest line with the same body says "unknown" (sent, never answered) unless
+    ``resend_unknown``, and never Add bodies; every other row gets a journal line, sent or not. A 401
+    stops the batch, and so does a journal write that fails: the rest is marked as not sent, and no
+    request starts after the stop (those in flight finish and are reported). A dry run sends nothing,
+    writes nothing and claims nothing: every row is ``ok`` False with status "dry run", and ``error``
+    says why a body would not be sent.
     """
     options = options or BatchOptions()
-    bodies, index, problems = batch.bodies, batch.index, batch.problems
     journal = options.journal
     book = journal if isinstance(journal, Journal) or journal is None else Journal(journal)
-    done = book.succeeded() if book is not None else {}
+    if book is None or options.dry_run:
+        return _send_all(send, batch, options, book)
+    with book.batch(len(batch.bodies)):
+        return _send_all(send, batch, options, book)
+
+
+def _send_all(send: Send, batch: Batch, options: BatchOptions, book: Journal | None) -> pd.DataFrame:
+    """send_many's work, the journal (if any) already held."""
+    bodies, index, problems = batch.bodies, batch.index, batch.problems
     digests = [body_hash(body) for body in bodies] if book is not None else [""] * len(bodies)
+    settled = _settled(batch, book.latest() if book is not None else {}, digests, options.resend_unknown)
     rows: list[dict[str, Any] | None] = [None] * len(bodies)
     chains, held = _chains(batch, options.duplicates)
     stop = _Stop()
+    writes = _Writes()
     limiter = RateLimiter(None if options.dry_run else options.rate_limit)
 
     def unsent(position: int, reason: str, prefix: str = "not sent: ") -> dict[str, Any]:
@@ -197,9 +239,10 @@ def send_many(send: Send, batch: Batch, options: BatchOptions | None = None) -> 
             return unsent(position, problems[position], "not sent, could not map the row: ")
         if not isinstance(body, dict):
             return unsent(position, f"a body is a dict (a JSON object), got {type(body).__name__}")
-        if stop.reason is not None:
+        if stop.reason is None:
+            limiter.wait(stop.event)
+        if stop.reason is not None:  # looked at as late as possible: after a stop, no new request starts
             return unsent(position, stop.reason)
-        limiter.wait()
         row = send(body).row()
         if row["http_status"] == 401:
             said = row["message"] or "unauthorized"
@@ -208,24 +251,27 @@ def send_many(send: Send, batch: Batch, options: BatchOptions | None = None) -> 
 
     def record(position: int, row: dict[str, Any]) -> dict[str, Any]:
         if book is not None and not options.dry_run:
-            book.record(index[position], digests[position], row)
+            try:
+                book.record(index[position], digests[position], row)
+            except JournalError as exc:
+                writes.failed(exc.reason, sent=bool(row["attempts"]))
+                stop.set(f"journal write failed: {exc.reason}")
         return row
 
     def run(chain: list[int]) -> list[tuple[int, dict[str, Any]]]:
-        finished = []
-        for position in chain:
-            earlier = None if position in problems else done.get(row_key(index[position]))
-            if earlier is not None and earlier.get("body_sha256") == digests[position]:
-                finished.append((position, _from_journal(earlier)))
-            else:
-                finished.append((position, record(position, outcome(position))))
-        return finished
+        return [(position, record(position, outcome(position))) for position in chain]
 
+    for position, row in settled.items():
+        rows[position] = row
     for position, reason in held.items():
-        rows[position] = record(position, unsent(position, reason))
+        if position not in settled:
+            rows[position] = record(position, unsent(position, reason))
+    chains = [kept for chain in chains if (kept := [position for position in chain if position not in settled])]
     bar = _bar(len(bodies), options.progress)
     counts = Counter(_tally(row, options.dry_run) for row in rows if row is not None)
     try:
+        if bar is not None:
+            bar.update(sum(counts.values()))
         with ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="kapture") as pool:
             futures = {pool.submit(run, chain): chain for chain in chains}
             try:
@@ -234,7 +280,8 @@ def send_many(send: Send, batch: Batch, options: BatchOptions | None = None) -> 
                         rows[position] = row
                         counts[_tally(row, options.dry_run)] += 1
                     if bar is not None:
-                        shown = ("would send", "would not") if options.dry_run else ("ok", "failed")
+                        shown = ["would send", "would not"] if options.dry_run else ["ok", "failed"]
+                        shown += [UNKNOWN] if counts[UNKNOWN] else []
                         bar.set_postfix_str(", ".join(f"{name}={counts[name]}" for name in shown), refresh=False)
                         bar.update(len(futures[future]))
             except KeyboardInterrupt:
@@ -242,7 +289,7 @@ def send_many(send: Send, batch: Batch, options: BatchOptions | None = None) -> 
                 log.warning("update_orders interrupted: the rows not yet sent are marked as not sent")
                 pool.shutdown(wait=True, cancel_futures=True)
                 for future in futures:
-                    if future.done() and not future.cancelled():
+                    if future.done() and not future.cancelled() and future.exception() is None:
                         for position, row in future.result():
                             rows[position] = row
         for position in range(len(rows)):
@@ -251,15 +298,44 @@ def send_many(send: Send, batch: Batch, options: BatchOptions | None = None) -> 
     finally:
         if bar is not None:
             bar.close()
-        if book is not None and book is not journal:
-            book.close()
+    if writes.reason is not None and book is not None:
+        stopped = sum(1 for row in rows if row is not None and (row["error"] or "").startswith("not sent: journal write failed"))
+        log.warning(
+            "journal %s: a write failed (%s), so the batch stopped: %d row(s) not sent; %d sent row(s) have no line in "
+            "the journal, and a rerun with it would send them again",
+            book.path, writes.reason, stopped, writes.unrecorded,
+        )
     return frame_from_rows([row for row in rows if row is not None], index=index)
+
+
+def _settled(
+    batch: Batch, latest: dict[Any, dict[str, Any]], digests: list[str], resend_unknown: bool
+) -> dict[int, dict[str, Any]]:
+    """By position, the rows the journal settles: done with this body, or sent with it and never answered (not sent again)."""
+    settled: dict[int, dict[str, Any]] = {}
+    if not latest:
+        return settled
+    for position, body in enumerate(batch.bodies):
+        if position in batch.problems or not isinstance(body, dict):
+            continue
+        entry = latest.get(row_key(batch.index[position]))
+        if entry is None or entry.get("body_sha256") != digests[position]:
+            continue
+        if entry["ok"]:
+            settled[position] = _from_journal(entry)
+        elif entry.get("status") == UNKNOWN:
+            add = order_id_of(body) is None
+            if add or not resend_unknown:
+                settled[position] = _unknown_from_journal(entry, add)
+    return settled
 
 
 def _tally(row: dict[str, Any], dry_run: bool) -> str:
     """The progress bar's name for a row's outcome."""
     if dry_run:
         return "would send" if row["error"] is None else "would not"
+    if row["status"] == UNKNOWN:
+        return UNKNOWN
     return "ok" if row["ok"] else "failed"
 
 
@@ -274,6 +350,29 @@ def _from_journal(entry: dict[str, Any]) -> dict[str, Any]:
     )
     try:
         result.payload = json.loads(entry.get("response") or "null")
-    except ValueError:
+    except (ValueError, RecursionError):
         result.payload = None
     return result.row()
+
+
+def _unknown_from_journal(entry: dict[str, Any], add: bool) -> dict[str, Any]:
+    """The row of a body an earlier run sent and never heard back about: not sent again, and why."""
+    when = f"an earlier run ({entry['time']})" if entry.get("time") else "an earlier run"
+    if add:
+        effect = "an Add may have created the order"
+        advice = (
+            "an Add body (no order_info.order_id) is never sent again automatically, not even with resend_unknown=True, "
+            "since it could create a second order: look for the order in Kapture, and if it is not there, send this row "
+            "without this journal"
+        )
+    else:
+        effect = "the order may have been updated"
+        advice = "look at the order in Kapture; to send it again, rerun with resend_unknown=True"
+    error = (
+        f"outcome unknown: not sent again: {when} sent this body and got no answer, so the server may have applied it "
+        f"({effect}); {advice}"
+    )
+    return SendResult(
+        order_id=entry.get("order_id"), http_status=entry.get("http_status"), text=entry.get("response"),
+        error=error, attempts=0, unknown=True,
+    ).row()

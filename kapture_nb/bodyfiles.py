@@ -1,42 +1,121 @@
-"""Read request bodies from JSON files (one body or a list) and JSONL files (one body a line)."""
+"""Read request bodies from JSON files (one body or a list) and JSONL files (one body a line), bounded.
+
+Only regular files and standard input (``-``) are read: a named pipe would block, a device (``/dev/zero``)
+would never end. Input is capped at ``max_bytes`` (checked with stat before reading, and while reading),
+and a body's arrays and objects may nest ``MAX_DEPTH`` levels at most.
+"""
 from __future__ import annotations
 
 import json
+import os
+import stat
+import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .exceptions import KaptureError
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+STDIN = "-"
+MAX_BYTES = 256 * 1024 * 1024
+MAX_DEPTH = 64  # the sandbox's limit too: a body nested deeper is refused before the validator walks it
+_TOO_DEEP = f"arrays and objects nest deeper than {MAX_DEPTH} levels, the limit"
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+# Opening a FIFO for reading waits for a writer unless non-blocking; a terminal must not become ours.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
 
 
 class BodyFileError(KaptureError, ValueError):
-    """A body file that cannot be read or is not JSON."""
+    """A body file that cannot be read, is too large, or is not JSON."""
 
 
-def read_bodies(path: str | Path) -> list[tuple[str, Any]]:
-    """``(label, body)`` pairs from one UTF-8 file (a BOM is allowed).
+def read_bodies(
+    path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES, jsonl: bool | None = None
+) -> list[tuple[str, Any]]:
+    """``(label, body)`` pairs from one UTF-8 file (a BOM is allowed), or from standard input for ``-``.
 
+    JSONL when ``jsonl`` says so, else when the name ends in .jsonl or .ndjson (standard input: JSON).
     The label is ``line N`` (JSONL), ``item N`` (a JSON list) or ``""`` (one body).
     """
-    path = Path(path)
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise BodyFileError(f"max_bytes must be a whole number of bytes, 1 or more, got {max_bytes!r}")
+    if os.fspath(path) == STDIN:
+        where = "standard input"
+        if sys.stdin is None:
+            raise BodyFileError("there is no standard input to read")
+        data = _read_at_most(sys.stdin.buffer, max_bytes, where)
+        lines = bool(jsonl)
+    else:
+        where = str(path)
+        data = _read_file(Path(path), max_bytes)
+        lines = Path(path).suffix.lower() in JSONL_SUFFIXES if jsonl is None else jsonl
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise BodyFileError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BodyFileError(f"{path}: cannot read it ({exc.__class__.__name__}: {exc})") from None
-    if path.suffix.lower() in JSONL_SUFFIXES:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BodyFileError(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    del data
+    if lines:
         # Split on newlines only: str.splitlines() would also cut at U+2028 and others, which JSON strings may hold.
-        return [
-            (f"line {number}", _loads(line, f"{path}, line {number}"))
+        bodies = [
+            (f"line {number}", _loads(line, f"{where}, line {number}"))
             for number, line in enumerate(text.split("\n"), start=1)
             if line.strip()
         ]
-    data = _loads(text, str(path))
-    if isinstance(data, list):
-        return [(f"item {index}", body) for index, body in enumerate(data)]
-    return [("", data)]
+    else:
+        value = _loads(text, where)
+        bodies = [(f"item {index}", body) for index, body in enumerate(value)] if isinstance(value, list) else [("", value)]
+    for label, body in bodies:
+        if _deeper_than(body, MAX_DEPTH):
+            raise BodyFileError(f"{where}{', ' if label else ''}{label}: {_TOO_DEEP}")
+    return bodies
+
+
+def _read_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``; anything else is refused before it is read."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise BodyFileError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise BodyFileError(f"{path}: cannot read it ({exc.strerror or exc.__class__.__name__})") from None
+    _check_kind(path, info.st_mode)
+    _check_size(path, info.st_size, max_bytes)
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        raise BodyFileError(f"{path}: cannot read it ({exc.strerror or exc.__class__.__name__})") from None
+    with open(fd, "rb", closefd=True) as stream:
+        _check_kind(path, os.fstat(fd).st_mode)  # it may have been swapped for something else since the stat
+        return _read_at_most(stream, max_bytes, str(path))
+
+
+def _check_kind(path: Path, mode: int) -> None:
+    for test, kind in _KINDS:
+        if test(mode):
+            raise BodyFileError(f"{path}: {kind}, not a regular file; give a file, or - for standard input")
+    if not stat.S_ISREG(mode):
+        raise BodyFileError(f"{path}: not a regular file; give a file, or - for standard input")
+
+
+def _check_size(where: object, size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise BodyFileError(f"{where}: larger than {max_bytes} bytes, the size limit")
+
+
+def _read_at_most(stream: IO[bytes], max_bytes: int, where: str) -> bytes:
+    """All of ``stream`` if it holds at most ``max_bytes``; reads no more than one byte past the limit."""
+    try:
+        data = stream.read(max_bytes + 1)
+    except OSError as exc:
+        raise BodyFileError(f"{where}: cannot read it ({exc.strerror or exc.__class__.__name__})") from None
+    _check_size(where, len(data), max_bytes)
+    return data
 
 
 def _loads(text: str, where: str) -> Any:
@@ -44,3 +123,21 @@ def _loads(text: str, where: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise BodyFileError(f"{where}: not JSON ({exc.msg}; line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise BodyFileError(f"{where}: {_TOO_DEEP}") from None
+    except ValueError:  # json.loads's other ValueError: an integer longer than int() reads
+        raise BodyFileError(
+            f"{where}: a number has more than {sys.get_int_max_str_digits()} digits, more than Python reads"
+        ) from None
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether the lists and dicts of a parsed JSON value nest deeper than ``limit`` (walked without recursion)."""
+    stack = [(value, 1)] if isinstance(value, (list, dict)) else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (list, dict)))
+    return False

@@ -6,23 +6,27 @@ import logging
 import os
 import shlex
 import time
+import traceback
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import pandas as pd
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
 from . import paths
 from .auth import BasicCredentials
 from .batch import BatchOptions, Data, bodies_of, send_many
-from .exceptions import BodyTypeError
-from .frames import SendResult, frame_from_rows
+from .exceptions import BodyTypeError, ConfigurationError
+from .frames import SendResult, frame_from_rows, payload_of
 from .journal import Journal
 from .mapping import FieldMapping
-from .retry import SAFE_STATUSES, make_retry
+from .retry import RETRY_AFTER_MAX, SAFE_STATUSES, make_retry
 from .schema import ENDPOINT
 from .settings import resolve_base_url, settings_from_env
 from .validation import Validator, validator_for
@@ -30,6 +34,10 @@ from .validation import Validator, validator_for
 log = logging.getLogger(__name__)
 
 _DEFAULT_POOL = 10
+_READ_SIZE = 64 * 1024
+_TOO_LONG = f"longer than the row's deadline allows or than kapture_nb waits (at most {RETRY_AFTER_MAX:g} s)"
+DEADLINE = 120.0  # seconds per row: connecting, retries, Retry-After waits and reading
+MAX_RESPONSE_BYTES = 1024 * 1024  # of a response's body, counted after decompression (a gzip bomb stops early)
 
 
 class KaptureClient:
@@ -46,15 +54,28 @@ class KaptureClient:
         timeout: float | tuple[float, float] = (5, 30),
         retries: int | Retry | None = 3,
         retry_statuses: tuple[int, ...] = SAFE_STATUSES,
+        deadline: float = DEADLINE,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
         verify: bool | str = True,
         allow_insecure: bool = False,
         schema: Mapping[str, Any] | None = None,
         current: Any = None,
     ) -> None:
-        self.base_url = resolve_base_url(subdomain, base_url, allow_insecure)
+        try:
+            self._auth = BasicCredentials(username, password, token)
+            self.base_url = resolve_base_url(subdomain, base_url, allow_insecure)
+        finally:
+            # Each may hold a secret (a password, a token, user info in a URL): auth.py and settings.py keep them
+            # out of messages, and deleting them here keeps them out of tracebacks formatted with locals.
+            del username, password, token, subdomain, base_url
         self.url = self.base_url + ENDPOINT
-        self._auth = BasicCredentials(username, password, token)
         self.timeout = timeout
+        if not (isinstance(deadline, int | float) and deadline > 0):
+            raise ConfigurationError(f"deadline is seconds per row, more than 0, got {deadline!r}")
+        if isinstance(max_response_bytes, bool) or not (isinstance(max_response_bytes, int) and max_response_bytes > 0):
+            raise ConfigurationError(f"max_response_bytes is a whole number of bytes, more than 0, got {max_response_bytes!r}")
+        self.deadline = float(deadline)
+        self.max_response_bytes = max_response_bytes
         self.retry = make_retry(retries, retry_statuses)
         self.schema = schema
         self.current = current  # the account's current orders, for plans (a sandbox's client has its sandbox)
@@ -66,7 +87,8 @@ class KaptureClient:
         self.session.proxies = requests.utils.get_environ_proxies(self.url)
         bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
         https = self.url.startswith("https:")
-        self.session.verify = bundle if verify is True and bundle and https else verify
+        self._verify = bundle if verify is True and bundle and https else verify
+        self.session.verify = self._verify
         self.session.trust_env = False
         self.session.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
         self.pool_size = 0
@@ -76,7 +98,10 @@ class KaptureClient:
     @classmethod
     def from_env(cls, **kwargs: Any) -> KaptureClient:
         """A client from KAPTURE_SUBDOMAIN or KAPTURE_BASE_URL, and KAPTURE_USERNAME + KAPTURE_PASSWORD or KAPTURE_TOKEN."""
-        return cls(**settings_from_env(**kwargs))
+        try:
+            return cls(**settings_from_env(**kwargs))
+        finally:
+            del kwargs  # it may hold a password, a token or a URL with user info: out of tracebacks with locals
 
     @property
     def username(self) -> str | None:
@@ -86,9 +111,11 @@ class KaptureClient:
         """Keep at least ``size`` connections to the server open for reuse (one per worker thread)."""
         if size <= self.pool_size:
             return
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=size, max_retries=self.retry)
+        # No retries inside urllib3: send() decides what is sent again, within the row's deadline.
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=size, max_retries=0)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
+        self._adapter = adapter
         self.pool_size = size
 
     def close(self) -> None:
@@ -102,8 +129,11 @@ class KaptureClient:
         self.close()
 
     def __repr__(self) -> str:
-        who = f"user={self.username!r}" if self.username else "token auth"
-        return f"<KaptureClient {self.base_url} {who}>"
+        # Never raises, also for a client whose __init__ stopped halfway (a traceback's locals show it).
+        auth = getattr(self, "_auth", None)
+        username = getattr(auth, "username", None)
+        who = f"user={username!r}" if username else "token auth" if auth is not None else "no credentials"
+        return f"<KaptureClient {getattr(self, 'base_url', '(no base URL)')} {who}>"
 
     def _repr_html_(self) -> str:
         import html
@@ -125,30 +155,86 @@ class KaptureClient:
                 return SendResult(order_id=order_id, error=f"not sent, invalid body: {problems}", dry_run=dry_run)
         try:
             data = json.dumps(body, allow_nan=False, ensure_ascii=False).encode("utf-8")
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, RecursionError) as exc:  # UnicodeEncodeError (a lone surrogate) is a ValueError
             return SendResult(order_id=order_id, error=f"not sent, the body is not JSON: {exc}", dry_run=dry_run)
         if dry_run:
             return SendResult(order_id=order_id, dry_run=True)
-        start = time.perf_counter()
         try:
-            response = self.session.send(self._prepared(data), timeout=self.timeout, allow_redirects=False)
-        except requests.RequestException as exc:
-            elapsed = (time.perf_counter() - start) * 1000
-            log.info("POST %s failed after %.0f ms: %s", self.url, elapsed, _describe_failure(exc, self.timeout))
-            return SendResult(
-                order_id=order_id,
-                error=_describe_failure(exc, self.timeout),
-                attempts=_attempts_of_failure(exc),
-                elapsed_ms=elapsed,
-            )
-        elapsed = (time.perf_counter() - start) * 1000
-        result = SendResult.from_response(response, order_id=order_id, elapsed_ms=elapsed)
-        log.debug("POST %s -> %s in %.0f ms, %d attempt(s)", self.url, result.http_status, elapsed, result.attempts)
-        return result
+            return self._post(data, order_id)
+        except BaseException as exc:  # Ctrl-C mid-send: the frames below hold the request's raw header bytes
+            traceback.clear_frames(exc.__traceback__)
+            raise
+
+    def _post(self, data: bytes, order_id: Any) -> SendResult:
+        """POST one encoded body: retried only while it surely did not reach the server, all within the deadline."""
+        started = time.monotonic()
+        due = started + self.deadline
+        retry, attempts = self.retry, 0
+
+        def result(**fields: Any) -> SendResult:
+            elapsed = (time.monotonic() - started) * 1000
+            return SendResult(order_id=order_id, attempts=attempts, elapsed_ms=elapsed, **fields)
+
+        while True:
+            attempts += 1
+            try:
+                # The adapter, not Session.send: Session.send reads a redirect's whole body, unbounded, before returning.
+                response = self._adapter.send(
+                    self._prepared(data), stream=True, timeout=self._timeouts(due - time.monotonic()),
+                    verify=self._verify, cert=None, proxies=self.session.proxies,
+                )
+            except requests.RequestException as exc:
+                failure = _describe_failure(exc, self.timeout)
+                reason = _connect_failure(exc)
+                if reason is None:  # the request may have gone out: its outcome is the server's secret
+                    log.info("POST %s: outcome unknown after %d attempt(s): %s", self.url, attempts, failure)
+                    return result(error=_unknown(failure), unknown=True)
+                try:
+                    retry = retry.increment("POST", self.url, error=reason)
+                except MaxRetryError:
+                    return result(error=failure)
+                wait = retry.get_backoff_time()
+                if time.monotonic() + wait >= due:
+                    return result(error=f"{failure} (no time left for another attempt within the deadline)")
+                time.sleep(wait)
+                continue
+            try:
+                status = response.status_code
+                if 300 <= status < 400:
+                    return result(http_status=status, error=_redirected(status, response.headers.get("Location"), self.url))
+                given_up = None
+                if retry.is_retry("POST", status, has_retry_after="Retry-After" in response.headers):
+                    wait, following = _wait_before_retry(retry, response)
+                    if following is not None and wait <= RETRY_AFTER_MAX and time.monotonic() + wait < due:
+                        retry = following
+                        response.close()
+                        time.sleep(wait)
+                        continue
+                    if following is not None:
+                        asked = response.headers.get("Retry-After")
+                        why = f"the server asks to wait (Retry-After: {asked[:40]})" if asked else f"the backoff is {wait:g} s"
+                        given_up = f"HTTP {status}: {why}, {_TOO_LONG}; not retried"
+                try:
+                    text = _body_text(response, self.max_response_bytes, due)
+                except (_Unread, requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+                    said = f"HTTP {status}, then {_unread_reason(exc, self.timeout)}"
+                    if 200 <= status < 300:
+                        return result(http_status=status, error=_unknown(said), unknown=True)
+                    return result(http_status=status, error=said)
+            finally:
+                response.close()
+            found = result(http_status=status, payload=payload_of(text), text=text, error=given_up)
+            log.debug("POST %s -> %s in %.0f ms, %d attempt(s)", self.url, status, found.elapsed_ms, attempts)
+            return found
+
+    def _timeouts(self, left: float) -> tuple[float, float]:
+        """The connect and read timeouts of one attempt: the client's, or less when the deadline is nearer."""
+        connect, read = self.timeout if isinstance(self.timeout, tuple) else (self.timeout, self.timeout)
+        left = max(left, 0.001)
+        return min(connect, left), min(read, left)
 
     def _prepared(self, data: bytes) -> requests.PreparedRequest:
-        # Headers and auth are prepared once per client; each send copies the headers and sets the body
-        # (not PreparedRequest.copy(), which also copies a cookie jar that only redirects read, and they are off).
+        # Headers and auth are prepared once per client; each send copies the headers and sets the body.
         template = self._template
         if template is None:
             template = self._template = self.session.prepare_request(requests.Request("POST", self.url))
@@ -174,6 +260,7 @@ class KaptureClient:
         rate_limit: float | None = None,
         validate: bool = True,
         duplicates: str = "in_order",
+        resend_unknown: bool = False,
     ) -> pd.DataFrame:
         """Send many bodies (a list, a Series of dicts, or a DataFrame through ``mapping``); one row each, in input order.
 
@@ -181,8 +268,9 @@ class KaptureClient:
         validated against the mapping's schema when it has one (so its declared associate fields count),
         else the client's. Rows that update the same order go out one after another in row order
         (``duplicates="in_order"``), so the last one wins every time; ``"last"`` sends only the last
-        row of each order, ``"error"`` none of them. See ``batch.send_many`` for the journal, the stop
-        rules and dry runs.
+        row of each order, ``"error"`` none of them. A rerun with the journal does not send again the rows
+        whose outcome was unknown (sent, no answer) unless ``resend_unknown``, and never an Add body. See
+        ``batch.send_many`` for the journal, the stop rules and dry runs.
         """
         options = BatchOptions(
             concurrency=concurrency,
@@ -191,6 +279,7 @@ class KaptureClient:
             dry_run=dry_run,
             rate_limit=rate_limit,
             duplicates=duplicates,
+            resend_unknown=resend_unknown,
         )
         batch = bodies_of(data, mapping, self.schema)
         self.ensure_pool(options.concurrency)
@@ -211,15 +300,66 @@ class KaptureClient:
         )
 
 
-def _attempts_of_failure(exc: BaseException) -> int:
-    seen: BaseException | None = exc
-    while seen is not None:
-        for candidate in (seen, *getattr(seen, "args", ())):
-            attempts = getattr(candidate, "kapture_attempts", None)
-            if isinstance(attempts, int) and attempts:
-                return attempts
-        seen = seen.__context__ or seen.__cause__
-    return 1
+def _unknown(what: str) -> str:
+    return f"outcome unknown: {what}; the server may have applied it (see resend_unknown)"
+
+
+class _Unread(Exception):
+    """Why a response's body was not read to its end (besides the connection's own errors)."""
+
+
+def _connect_failure(exc: requests.RequestException) -> urllib3.exceptions.HTTPError | None:
+    """urllib3's error when ``exc`` is a failure to connect (so the request surely did not go out), else None."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    # NewConnectionError (refused, unreachable, a name that does not resolve) is a ConnectTimeoutError in urllib3 2.
+    return reason if isinstance(reason, urllib3.exceptions.ConnectTimeoutError) else None
+
+
+def _wait_before_retry(retry: Retry, response: requests.Response) -> tuple[float, Retry | None]:
+    """How long to wait before the next attempt (Retry-After, else the backoff) and the policy after it (None: no retry left)."""
+    try:
+        following = retry.increment("POST", response.url, response=response.raw)
+    except MaxRetryError:
+        return 0.0, None
+    asked = following.get_retry_after(response.raw)
+    return (following.get_backoff_time() if asked is None else asked), following
+
+
+def _body_text(response: requests.Response, limit: int, due: float) -> str:
+    """The response's body as text, decompressed, read at most to ``limit`` bytes and until ``due``."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        if time.monotonic() > due:
+            raise _Unread("the row's deadline passed while the response was being read")
+        # read1: what has arrived, so a body dripped byte by byte cannot outlast the deadline
+        chunk = response.raw.read1(_READ_SIZE, decode_content=True)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > limit:
+            raise _Unread(f"the response is over {limit:,} bytes (max_response_bytes); it was not read further")
+        parts.append(chunk)
+    try:
+        return b"".join(parts).decode(response.encoding or "utf-8", "replace")
+    except LookupError:  # a charset Python does not know
+        return b"".join(parts).decode("utf-8", "replace")
+
+
+def _unread_reason(exc: BaseException, timeout: Any) -> str:
+    if isinstance(exc, _Unread):
+        return str(exc)
+    if isinstance(exc, urllib3.exceptions.ReadTimeoutError | requests.Timeout):
+        return f"timed out reading the response (timeout {timeout})"
+    if isinstance(exc, urllib3.exceptions.DecodeError | requests.exceptions.ContentDecodingError):
+        return "its body could not be decompressed"
+    return "the connection was lost while the response was being read"
+
+
+def _redirected(status: int, location: str | None, url: str) -> str:
+    host = urlsplit(urljoin(url, location or "")).hostname if location else None
+    where = f"redirected to {host}" if host else "a redirect"
+    return f"HTTP {status}: {where}; Kapture's API does not redirect: check base_url (the redirect was not followed)"
 
 
 def _chain(exc: BaseException) -> str:

@@ -1,11 +1,14 @@
 """Compile a JSON Schema into one Python function that answers fast: valid, maybe warnings, or invalid.
 
 The function's verdict must equal jsonschema's (draft 7) plus "every value is plain
-JSON", which ``validation.Validator.errors`` reports in full. Keywords it does not
+JSON" (``jsonvalues``: no NaN, text UTF-8 can encode, at most ``MAX_DEPTH`` levels, no
+cycle), which ``validation.Validator.errors`` reports in full. Keywords it does not
 know are handed, subtree by subtree, to a delegate (jsonschema, resolving ``$ref``
 from the root), so any schema works; the documented body never needs that. A schema
 with an ``$id`` below its root is delegated whole: there a subtree alone would
-resolve ``$ref`` against the wrong base URI.
+resolve ``$ref`` against the wrong base URI. A value reaches a delegate only once it is
+known to be plain JSON, so the delegate never recurses deeper than ``MAX_DEPTH`` nor
+round a cycle; the generated code itself stops at ``MAX_DEPTH`` however deep the schema.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from collections.abc import Callable, Mapping
 from itertools import repeat
 from typing import Any, Protocol, TypeAlias
 
-from .jsonvalues import is_clean, json_equal
+from .jsonvalues import MAX_DEPTH, is_clean, json_equal, writable
 from .schema import DATE_FORMATS, FREE_FORM, types_of
 
 Schema: TypeAlias = Mapping[str, Any] | bool
@@ -41,6 +44,12 @@ _ANNOTATIONS = {
     "title", "description", "examples", "default", "$schema", "$id", "$comment",
     "readOnly", "writeOnly", "definitions", "contentMediaType", "contentEncoding",
 }
+_NESTING = {  # keywords that look inside arrays and objects: nothing at MAX_DEPTH may be either
+    "properties", "required", "additionalProperties", "items", "minItems", "maxItems",
+}
+# Python compiles at most 100 levels of indentation and 20 nested blocks (loops, try): a node deeper in goes to the delegate.
+_MAX_INDENT, _MAX_LOOPS = 90, 16
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CHEAP_FIRST = ["string", "boolean", "object", "array", "null", "integer", "number"]
 _TYPE_TESTS = {
     "string": "isinstance({v}, str)",
@@ -63,7 +72,7 @@ def _integer(value: Any) -> bool:
         return False
     if isinstance(value, float):
         return math.isfinite(value) and value.is_integer()
-    return isinstance(value, int)
+    return isinstance(value, int) and writable(value)
 
 
 def _number(value: Any) -> bool:
@@ -71,11 +80,15 @@ def _number(value: Any) -> bool:
         return False
     if isinstance(value, float):
         return math.isfinite(value)
-    return isinstance(value, int)
+    return isinstance(value, int) and writable(value)
 
 
-def _rest_clean(value: dict[Any, Any], declared: frozenset[str]) -> bool:
-    return all(isinstance(k, str) and (k in declared or is_clean(v)) for k, v in value.items())
+def _rest_clean(value: dict[Any, Any], declared: frozenset[str], level: int) -> bool:
+    """Whether the keys are text UTF-8 can encode and the undeclared values plain JSON, ``level`` containers deep."""
+    return all(
+        isinstance(k, str) and (k.isascii() or not _SURROGATE.search(k)) and (k in declared or is_clean(v, level))
+        for k, v in value.items()
+    )
 
 
 def _in(value: Any, options: tuple[Any, ...]) -> bool:
@@ -87,10 +100,11 @@ class _Writer:
         self.lines: list[str] = []
         self.names: dict[str, Any] = {
             "_integer": _integer, "_number": _number, "_clean": is_clean, "_rest_clean": _rest_clean,
-            "_in": _in, "_MISSING": object(),
+            "_in": _in, "_MISSING": object(), "_surrogate": _SURROGATE.search,
         }
         self.delegate = delegate
         self.counter = 0
+        self.loops = 0  # for-loops open around the line being written
 
     def const(self, value: Any) -> str:
         name = f"_c{len(self.names)}"
@@ -101,126 +115,149 @@ class _Writer:
         self.counter += 1
         return f"v{self.counter}"
 
-    def emit(self, depth: int, line: str) -> None:
-        self.lines.append("    " * depth + line)
+    def emit(self, indent: int, line: str) -> None:
+        self.lines.append("    " * indent + line)
 
-    def node(self, schema: Any, v: str, depth: int) -> None:
+    def node(self, schema: Any, v: str, indent: int, level: int) -> None:
+        """The checks of ``v``, a value inside ``level`` arrays and objects."""
         if schema is True or schema == {}:
-            self.emit(depth, f"if not _clean({v}): return 2")
+            self.emit(indent, f"if not _clean({v}, {level}): return 2")
             return
         if schema is False:
-            self.emit(depth, "return 2")
+            self.emit(indent, "return 2")
             return
         keywords = {k for k in schema if not k.startswith("x-")} - _ANNOTATIONS
-        if keywords - _KNOWN or not isinstance(schema.get("additionalProperties", False), bool) or (
-            "items" in schema and not isinstance(schema["items"], (Mapping, bool))
+        if (
+            keywords - _KNOWN
+            or not isinstance(schema.get("additionalProperties", False), bool)
+            or ("items" in schema and not isinstance(schema["items"], (Mapping, bool)))
+            or indent >= _MAX_INDENT  # code nested this deep Python does not compile: the delegate takes the rest
+            or self.loops >= _MAX_LOOPS
         ):
             check = self.const(self.delegate(schema))
-            self.emit(depth, f"if not ({check}({v}) and _clean({v})): return 2")
+            self.emit(indent, f"if not (_clean({v}, {level}) and {check}({v})): return 2")
             return
+        if level >= MAX_DEPTH:  # an array or object here is too deep whatever the schema says: look no further in
+            self.emit(indent, f"if isinstance({v}, (dict, list)): return 2")
+            schema = {k: child for k, child in schema.items() if k not in _NESTING}
         types = types_of(schema)
         if types:
             tests = [_TYPE_TESTS[t].format(v=v) for t in sorted(types, key=_CHEAP_FIRST.index)]
-            self.emit(depth, f"if not ({' or '.join(tests)}): return 2")
+            self.emit(indent, f"if not ({' or '.join(tests)}): return 2")
             if wants_whole(types):
-                self.emit(depth, f"if isinstance({v}, float): w = 1")  # 1.0 is an integer, but goes out as 1.0
+                self.emit(indent, f"if isinstance({v}, float): w = 1")  # 1.0 is an integer, but goes out as 1.0
         else:
-            self.emit(depth, f"if not _clean({v}): return 2")
+            self.emit(indent, f"if not _clean({v}, {level}): return 2")
         if "enum" in schema:
-            self.emit(depth, f"if not _in({v}, {self.const(tuple(schema['enum']))}): return 2")
+            self.emit(indent, f"if not _in({v}, {self.const(tuple(schema['enum']))}): return 2")
         if "const" in schema:
-            self.emit(depth, f"if not _in({v}, {self.const((schema['const'],))}): return 2")
-        self._strings(schema, v, depth, types)
-        self._numbers(schema, v, depth, types)
-        self._arrays(schema, v, depth, types)
-        self._objects(schema, v, depth, types)
+            self.emit(indent, f"if not _in({v}, {self.const((schema['const'],))}): return 2")
+        self._strings(schema, v, indent, types)
+        self._numbers(schema, v, indent, types)
+        self._arrays(schema, v, indent, types, level)
+        self._objects(schema, v, indent, types, level)
 
-    def _guard(self, depth: int, v: str, types: tuple[str, ...], kinds: tuple[str, ...], test: str) -> int:
+    def _guard(self, indent: int, v: str, types: tuple[str, ...], kinds: tuple[str, ...], test: str) -> int:
         if types and set(types) <= set(kinds):
-            return depth
-        self.emit(depth, f"if {test.format(v=v)}:")
-        return depth + 1
+            return indent
+        self.emit(indent, f"if {test.format(v=v)}:")
+        return indent + 1
 
-    def _strings(self, schema: Mapping[str, Any], v: str, depth: int, types: tuple[str, ...]) -> None:
+    def _strings(self, schema: Mapping[str, Any], v: str, indent: int, types: tuple[str, ...]) -> None:
+        if types and "string" not in types:
+            return
         wanted = [k for k in ("pattern", "minLength", "maxLength") if k in schema]
         if schema.get("format") in DATE_FORMATS:
             wanted.append("format")
-        if not wanted or (types and "string" not in types):
-            return
-        depth = self._guard(depth, v, types, ("string",), "isinstance({v}, str)")
+        if not types and not wanted:
+            return  # without a type the whole value was checked for plain JSON already
+        indent = self._guard(indent, v, types, ("string",), "isinstance({v}, str)")
+        if types:
+            self.emit(indent, f"if not {v}.isascii() and _surrogate({v}): return 2")  # UTF-8 cannot encode it
         if "pattern" in schema:
-            self.emit(depth, f"if not {self.const(re.compile(schema['pattern']).search)}({v}): return 2")
+            self.emit(indent, f"if not {self.const(re.compile(schema['pattern']).search)}({v}): return 2")
         if "minLength" in schema:
-            self.emit(depth, f"if len({v}) < {int(schema['minLength'])}: return 2")
+            self.emit(indent, f"if len({v}) < {int(schema['minLength'])}: return 2")
         if "maxLength" in schema:
-            self.emit(depth, f"if len({v}) > {int(schema['maxLength'])}: return 2")
+            self.emit(indent, f"if len({v}) > {int(schema['maxLength'])}: return 2")
         if schema.get("format") in DATE_FORMATS:
             shape = DATE_FORMATS[schema["format"]].shape
-            self.emit(depth, f"if {v} and not {self.const(shape.match)}({v}): w = 1")
+            self.emit(indent, f"if {v} and not {self.const(shape.match)}({v}): w = 1")
 
-    def _numbers(self, schema: Mapping[str, Any], v: str, depth: int, types: tuple[str, ...]) -> None:
+    def _numbers(self, schema: Mapping[str, Any], v: str, indent: int, types: tuple[str, ...]) -> None:
         bounds = {"minimum": "<", "maximum": ">", "exclusiveMinimum": "<=", "exclusiveMaximum": ">="}
         wanted = [k for k in bounds if k in schema]
         if not wanted or (types and not {"integer", "number"} & set(types)):
             return
-        depth = self._guard(
-            depth, v, types, ("integer", "number"), "isinstance({v}, (int, float)) and not isinstance({v}, bool)"
+        indent = self._guard(
+            indent, v, types, ("integer", "number"), "isinstance({v}, (int, float)) and not isinstance({v}, bool)"
         )
         for keyword in wanted:
-            self.emit(depth, f"if {v} {bounds[keyword]} {schema[keyword]!r}: return 2")
+            self.emit(indent, f"if {v} {bounds[keyword]} {schema[keyword]!r}: return 2")
 
-    def _arrays(self, schema: Mapping[str, Any], v: str, depth: int, types: tuple[str, ...]) -> None:
+    def _arrays(self, schema: Mapping[str, Any], v: str, indent: int, types: tuple[str, ...], level: int) -> None:
         wanted = [k for k in ("items", "minItems", "maxItems") if k in schema]
         if (types and "array" not in types) or (not types and not wanted):
             return
-        depth = self._guard(depth, v, types, ("array",), "isinstance({v}, list)")
+        indent = self._guard(indent, v, types, ("array",), "isinstance({v}, list)")
         if "minItems" in schema:
-            self.emit(depth, f"if len({v}) < {int(schema['minItems'])}: return 2")
+            self.emit(indent, f"if len({v}) < {int(schema['minItems'])}: return 2")
         if "maxItems" in schema:
-            self.emit(depth, f"if len({v}) > {int(schema['maxItems'])}: return 2")
+            self.emit(indent, f"if len({v}) > {int(schema['maxItems'])}: return 2")
         if "items" in schema:
             item = self.var()
-            self.emit(depth, f"for {item} in {v}:")
-            self.node(schema["items"], item, depth + 1)
+            self.emit(indent, f"for {item} in {v}:")
+            self.loops += 1
+            self.node(schema["items"], item, indent + 1, level + 1)
+            self.loops -= 1
         elif types:  # without a type the whole value was checked for plain JSON already
-            self.emit(depth, f"if not _clean({v}): return 2")
+            self.emit(indent, f"if not _clean({v}, {level}): return 2")
 
-    def _objects(self, schema: Mapping[str, Any], v: str, depth: int, types: tuple[str, ...]) -> None:
+    def _objects(self, schema: Mapping[str, Any], v: str, indent: int, types: tuple[str, ...], level: int) -> None:
         wanted = [k for k in ("properties", "required", "additionalProperties") if k in schema]
         if (types and "object" not in types) or (not types and not wanted):
             return
         properties = schema.get("properties", {})
-        depth = self._guard(depth, v, types, ("object",), "isinstance({v}, dict)")
+        indent = self._guard(indent, v, types, ("object",), "isinstance({v}, dict)")
         required = list(schema.get("required", []))
         for key in required:
-            self.emit(depth, f"if {key!r} not in {v}: return 2")
+            self.emit(indent, f"if {key!r} not in {v}: return 2")
         declared = self.const(frozenset(properties))
         if schema.get("additionalProperties", True) is False:
-            self.emit(depth, f"if not {v}.keys() <= {declared}: return 2")
+            self.emit(indent, f"if not {v}.keys() <= {declared}: return 2")
         else:
-            self.emit(depth, f"if {v} and not _rest_clean({v}, {declared}): return 2")
+            self.emit(indent, f"if {v} and not _rest_clean({v}, {declared}, {level + 1}): return 2")
             if properties and schema.get(FREE_FORM):
-                self.emit(depth, f"if not {v}.keys() <= {declared}: w = 1")
+                self.emit(indent, f"if not {v}.keys() <= {declared}: w = 1")
         grouped: dict[str, list[str]] = {}
         for key, child in properties.items():
             if key not in required and _plain(child):
                 grouped.setdefault(child["type"], []).append(key)
         for kind, keys in grouped.items():
-            # One C-level pass: all(map(isinstance, values found or defaults, repeat(type))).
             found = f"map({v}.get, {self.const(tuple(keys))}, {self.const((_PLAIN_DEFAULTS[kind],) * len(keys))})"
-            self.emit(depth, f"if not all(map(isinstance, {found}, {self.const(repeat(_PLAIN_TYPES[kind]))})): return 2")
+            if kind == "string":
+                # One C-level pass: join takes only text (a TypeError otherwise), and the joined text shows any surrogate.
+                text = self.var()
+                self.emit(indent, "try:")
+                self.emit(indent + 1, f"{text} = ''.join({found})")
+                self.emit(indent, "except TypeError:")
+                self.emit(indent + 1, "return 2")
+                self.emit(indent, f"if not {text}.isascii() and _surrogate({text}): return 2")
+            else:
+                # One C-level pass: all(map(isinstance, values found or defaults, repeat(type))).
+                self.emit(indent, f"if not all(map(isinstance, {found}, {self.const(repeat(_PLAIN_TYPES[kind]))})): return 2")
         done = {key for keys in grouped.values() for key in keys}
         for key, child in properties.items():
             if key in done:
                 continue
             item = self.var()
             if key in required:
-                self.emit(depth, f"{item} = {v}[{key!r}]")
-                self.node(child, item, depth)
+                self.emit(indent, f"{item} = {v}[{key!r}]")
+                self.node(child, item, indent, level + 1)
             else:
-                self.emit(depth, f"{item} = {v}.get({key!r}, _MISSING)")
-                self.emit(depth, f"if {item} is not _MISSING:")
-                self.node(child, item, depth + 1)
+                self.emit(indent, f"{item} = {v}.get({key!r}, _MISSING)")
+                self.emit(indent, f"if {item} is not _MISSING:")
+                self.node(child, item, indent + 1, level + 1)
 
 
 _PLAIN_TYPES = {"string": str, "boolean": bool, "null": type(None)}
@@ -251,16 +288,16 @@ def has_inner_id(schema: Schema) -> bool:
     return False
 
 
-def compile_check(schema: Schema, delegate: Delegate) -> Check:
-    """A function body -> VALID, WARN (valid, but look for warnings) or INVALID."""
+def compile_check(schema: Schema, delegate: Delegate, level: int = 0) -> Check:
+    """A function body -> VALID, WARN (valid, but look for warnings) or INVALID; ``level``: how many containers enclose a body."""
     writer = _Writer(delegate)
     if isinstance(schema, Mapping) and has_inner_id(schema):
         whole = writer.const(delegate(schema))
-        writer.emit(1, f"if not ({whole}(v0) and _clean(v0)): return 2")
+        writer.emit(1, f"if not (_clean(v0, {level}) and {whole}(v0)): return 2")
         writer.emit(1, "return 1")  # the warnings' conventions were not looked at here
     else:
         writer.emit(1, "w = 0")
-        writer.node(schema, "v0", 1)
+        writer.node(schema, "v0", 1, level)
         writer.emit(1, "return w")
     source = "def check(v0):\n" + "\n".join(writer.lines) + "\n"
     namespace = dict(writer.names)

@@ -13,7 +13,6 @@ from pandas.arrays import BooleanArray, IntegerArray, StringArray
 
 from . import paths
 from .jsonvalues import as_whole
-from .retry import attempts_of
 
 DRY_RUN = "dry run"  # the status of every row of a dry run
 UNKNOWN = "unknown"  # the status of a row whose request went out but whose answer never came: it may have been applied
@@ -21,6 +20,8 @@ RESULT_COLUMNS = [
     "order_id", "ok", "http_status", "status", "message", "result", "customer_id", "enquiry_id",
     "contact_id", "action", "action_event", "error", "attempts", "elapsed_ms", "response",
 ]
+KEPT_RESPONSE_CHARS = 16 * 1024  # of a response's text, the frame and the journal keep this much, marked when cut
+_INT64_LOW, _INT64_HIGH = -(2**63), 2**63 - 1
 _INT = ("order_id", "http_status", "customer_id", "enquiry_id", "contact_id", "attempts")
 _TEXT = ("status", "message", "action", "action_event", "error", "response")
 RESULT_DTYPES = {
@@ -54,11 +55,7 @@ class SendResult:
             elapsed_ms = response.elapsed.total_seconds() * 1000
         if order_id is None:
             order_id = _order_id_of_request(response.request)
-        try:
-            payload = json.loads(text)
-        except ValueError:
-            payload = None
-        return cls(order_id, response.status_code, payload, text, None, attempts_of(response.raw), elapsed_ms)
+        return cls(order_id, response.status_code, payload_of(text), text, None, _attempts_of(response.raw), elapsed_ms)
 
     def row(self) -> dict[str, Any]:
         """This result as a dict with the RESULT_COLUMNS keys."""
@@ -76,21 +73,21 @@ class SendResult:
         if error is None and self.http_status is not None:
             error = _failure(self.http_status, self.payload, self.text, status, message, result)
         return {
-            "order_id": as_whole(self.order_id if self.order_id not in (None, "") else order.get("order_id")),
+            "order_id": _id(self.order_id if self.order_id not in (None, "") else order.get("order_id")),
             "ok": error is None and self.http_status is not None and not self.dry_run,
             "http_status": self.http_status,
             "status": _as_text(status),
             "message": _as_text(message),
             "result": result if isinstance(result, bool) else None,
-            "customer_id": as_whole(order.get("customer_id")),
-            "enquiry_id": as_whole(order.get("enquiry_id")),
-            "contact_id": as_whole(order.get("contact_id")),
+            "customer_id": _id(order.get("customer_id")),
+            "enquiry_id": _id(order.get("enquiry_id")),
+            "contact_id": _id(order.get("contact_id")),
             "action": _as_text(order.get("action")),
             "action_event": _as_text(order.get("action_event")),
             "error": error,
             "attempts": self.attempts,
             "elapsed_ms": self.elapsed_ms,
-            "response": self.text,
+            "response": _kept(self.text),
         }
 
 
@@ -108,9 +105,42 @@ def _failure(http_status: int, payload: Any, text: str | None, status: Any, mess
         return f"HTTP {http_status}{said}"
     if str(status).lower() != "success":
         return f"status {status!r}{said}"
-    if result is False:
-        return f"Order.result is false{said}"
+    if result is not True:
+        return f"Order.result is {_shown(result)}, not true{said}"
     return None
+
+
+def _shown(value: Any) -> str:
+    if value is None or isinstance(value, bool) or (isinstance(value, str) and len(value) <= 40):
+        return json.dumps(value)
+    return f"a JSON {type(value).__name__}"
+
+
+def payload_of(text: str | None) -> Any:
+    """The JSON value of a response's text, or None when it is not JSON this toolkit can read (too deep, too long a number)."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _id(value: Any) -> int | None:
+    """An id as an int, or None when it is not one or is beyond 64 bits (the response's text keeps it as sent)."""
+    whole = as_whole(value)
+    return whole if whole is not None and _INT64_LOW <= whole <= _INT64_HIGH else None
+
+
+def _kept(text: str | None) -> str | None:
+    if text is None or len(text) <= KEPT_RESPONSE_CHARS:
+        return text
+    return f"{text[:KEPT_RESPONSE_CHARS]}... [cut: the first {KEPT_RESPONSE_CHARS:,} of {len(text):,} characters]"
+
+
+def _attempts_of(raw_response: Any) -> int:
+    retries = getattr(raw_response, "retries", None)
+    return len(retries.history) + 1 if retries is not None else 1
 
 
 def _as_text(value: Any) -> str | None:
@@ -133,9 +163,8 @@ def _coerce(item: Any) -> SendResult:
     if isinstance(item, requests.Response):
         return SendResult.from_response(item)
     if isinstance(item, (str, bytes)):
-        try:
-            payload = json.loads(item)
-        except ValueError:
+        payload = payload_of(item) if isinstance(item, str) else payload_of(item.decode("utf-8", "replace"))
+        if payload is None:
             text = item if isinstance(item, str) else item.decode("utf-8", "replace")
             return SendResult(text=text, error="response is not JSON")
         return SendResult(http_status=200, payload=payload, text=item if isinstance(item, str) else item.decode())

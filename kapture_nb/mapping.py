@@ -225,6 +225,12 @@ class FieldMapping:
             column: Hashable | None = source
         elif isinstance(source, Column):
             column = source.label
+            try:
+                hash(column)
+            except TypeError:
+                raise MappingError(
+                    f"target {path!r}: {source!r} names no column: a column label is hashable (a str, a number, a tuple...)"
+                ) from None
         elif isinstance(source, Const) or callable(source):
             column = None
         else:
@@ -263,18 +269,18 @@ class FieldMapping:
         return found
 
     def _check_columns(self, df: pd.DataFrame) -> None:
-        have = [str(c) for c in df.columns]
-        doubled = df.columns[df.columns.duplicated()]
+        """Raise MappingError unless each column a target reads is one column, and each label a callable may read is one."""
         for target in self._targets:
-            if target.column is not None and target.column in doubled:
+            if target.column is not None:
+                _check_column(df, target.column, f"target {target.path!r} reads column {target.column!r}")
+        if any(target.column is None and not isinstance(target.source, Const) for target in self._targets):
+            doubled = list(dict.fromkeys(df.columns[df.columns.duplicated()]))
+            if doubled:
                 raise MappingError(
-                    f"target {target.path!r} reads column {target.column!r}, which the DataFrame has more than once; "
-                    "rename the columns apart first"
+                    f"the DataFrame has column(s) {', '.join(map(repr, doubled))} more than once, and a callable target reads "
+                    "each row by column label, which would be ambiguous there; rename the columns apart first "
+                    "(df.columns = [...])"
                 )
-            if target.column is not None and target.column not in df.columns:
-                close = difflib.get_close_matches(str(target.column), have, n=3)
-                hint = f"; did you mean {', '.join(map(repr, close))}?" if close else f"; it has {', '.join(have[:20])}"
-                raise MappingError(f"target {target.path!r} reads column {target.column!r}, which the DataFrame lacks{hint}")
 
     def _values(self, df: pd.DataFrame, target: _Target, problems: list[Any]) -> list[Any]:
         source = target.source
@@ -427,6 +433,33 @@ class FieldMapping:
         return cls(targets, template=document.get("template"), missing=document.get("missing", "omit"), schema=schema)
 
 
+def _check_column(df: pd.DataFrame, label: Hashable, what: str) -> None:
+    """Raise MappingError unless ``label`` names exactly one column of ``df`` (``what`` says who reads it, for the message).
+
+    ``df[label]`` gives a DataFrame, not a column, for a label the frame has twice and for a label
+    that names only the first level(s) of MultiIndex columns; both are refused here, saying how to fix them.
+    """
+    columns = df.columns
+    if isinstance(columns, pd.MultiIndex) and not (isinstance(label, tuple) and len(label) == columns.nlevels):
+        prefix = label if isinstance(label, tuple) else (label,)
+        under = [column for column in columns if column[: len(prefix)] == prefix]
+        held = f" (it holds {', '.join(map(repr, under[:5]))})" if under else ""
+        raise MappingError(
+            f"{what}{held}, but the DataFrame's columns are a MultiIndex: a column is named by its full label, a tuple of "
+            f"{columns.nlevels}, like kn.Column({(under or list(columns))[0]!r}); or flatten the columns first: "
+            "df.columns = ['_'.join(map(str, c)) for c in df.columns] (or df.columns.to_flat_index(), tuple labels)"
+        )
+    if label not in columns:
+        have = {str(column): column for column in columns}
+        close = [have[text] for text in difflib.get_close_matches(str(label), list(have), n=3)]
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else f"; it has {', '.join(list(have)[:20])}"
+        raise MappingError(f"{what}, which the DataFrame lacks{hint}")
+    if label in columns[columns.duplicated()]:
+        raise MappingError(
+            f"{what}, which the DataFrame has more than once; rename the columns apart first (df.columns = [...])"
+        )
+
+
 def _is_numeric(dtype: Any) -> bool:
     return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
 
@@ -467,6 +500,10 @@ def infer_associate_fields(df: pd.DataFrame, columns: Iterable[str] | Mapping[st
     missing = [c for c in names if c not in df.columns]
     if missing:
         raise MappingError(f"no such column(s): {', '.join(map(repr, missing))}")
+    for column, field in names.items():
+        _check_column(df, column, f"column {column!r}")
+        if not isinstance(field, str):
+            raise MappingError(f"column {column!r}: a custom field's name is a str; name it: {{{column!r}: 'name'}}")
     return {"type": "object", "properties": {field: _infer(df[column], max_enum) for column, field in names.items()}}
 
 

@@ -35,11 +35,23 @@ def as_id(value: Any) -> int | None:
 
 def order_id_of(body: Any) -> int | None:
     """The body's ``order_info.order_id`` as an int, or None when missing, empty or not an id."""
-    return as_id(paths.get(body, "order_info.order_id"))
+    info = body.get("order_info") if isinstance(body, dict) else None  # read for every row of a batch: no path parsing
+    return as_id(info.get("order_id")) if isinstance(info, dict) else None
 
 
 def check_columns(frame: pd.DataFrame, schema: Mapping[str, Any] | None = None) -> None:
-    """Raise ConfigurationError unless every column is a body path (or a bare id column) and an order_id column is there."""
+    """Raise ConfigurationError unless each column is a body path (or a bare id column), once, and an order_id column is there."""
+    if isinstance(frame.columns, pd.MultiIndex):
+        raise ConfigurationError(
+            "a frame of orders has body paths as columns (like 'order_info.order_id'); its columns are a MultiIndex: "
+            "flatten them first: df.columns = ['.'.join(map(str, c)) for c in df.columns]"
+        )
+    doubled = list(dict.fromkeys(frame.columns[frame.columns.duplicated()]))
+    if doubled:
+        raise ConfigurationError(
+            f"a frame of orders has each column once; it has {', '.join(map(repr, doubled))} more than once: which value "
+            "would the order hold? Drop or rename the copies first"
+        )
     shape = schema if schema is not None else load_schema()
     unknown = [
         column for column in frame.columns

@@ -15,13 +15,13 @@ from typing import Any
 
 import pandas as pd
 
-from .batch import Data, bodies_of
+from .batch import Batch, Data, bodies_of
 from .effects import Effect, OrderView, Rules, apply, effects
 from .exceptions import ConfigurationError
 from .jsonvalues import json_copy
 from .mapping import FieldMapping
 from .orderframes import check_columns, order_id_of, orders_of
-from .validation import validator_for
+from .validation import Validator, validator_for
 
 PLAN_COLUMNS = ["row", "order_id", "path", "before", "after", "effect", "note"]
 EFFECTS = ("set", "change", "clear", "ignored", "unknown order", "duplicate", "not sent")
@@ -140,36 +140,35 @@ def plan(
             labels.setdefault(order_id, []).append(repr(label))
     working: dict[int, dict[str, Any] | None] = {}  # repeated orders, as the earlier rows leave them
     rows: list[tuple[Any, ...]] = []
-
-    def add(label: Any, order_id: int | None, effect: str, note: str = "", change: Effect | None = None) -> None:
-        if change is None:
-            rows.append((label, order_id, "", None, None, effect, note))
-        else:
-            rows.append((label, order_id, change.path, change.before, change.after, change.effect, note))
-
     for position, (label, body, order_id) in enumerate(zip(batch.index, batch.bodies, ids, strict=True)):
-        if position in batch.problems:
-            add(label, order_id, "not sent", f"could not map the row: {batch.problems[position]}")
-            continue
-        if not isinstance(body, dict):
-            add(label, None, "not sent", f"a body is a dict (a JSON object), got {type(body).__name__}")
-            continue
-        if not validator.is_valid(body):
-            first = validator.validate(body).errors[0]
-            add(label, order_id, "not sent", f"invalid body: {first.path or '(body)'}: {first.message}")
+        unsent = _unsent(position, body, batch, validator)
+        if unsent is not None:
+            rows.append((label, order_id, "", None, None, "not sent", unsent))
             continue
         if order_id in repeated:
             others = [other for other in labels[order_id] if other != repr(label)]
-            add(label, order_id, "duplicate", f"order {order_id} is also in row(s) {', '.join(others)}; the last row wins")
+            note = f"order {order_id} is also in row(s) {', '.join(others)}; the last row wins"
+            rows.append((label, order_id, "", None, None, "duplicate", note))
         changes, note = _changes(view, rules, body, order_id, working, order_id in repeated)
         if changes is None:
-            add(label, order_id, "unknown order", note)
-            continue
-        for change in changes:
-            add(label, order_id, "", note, change)
+            rows.append((label, order_id, "", None, None, "unknown order", note))
+        else:
+            rows += [(label, order_id, change.path, change.before, change.after, change.effect, note) for change in changes]
     frame = pd.DataFrame(rows, columns=PLAN_COLUMNS, dtype=object)
     frame["order_id"] = pd.array(frame["order_id"].tolist(), dtype="Int64")
     return ChangePlan(frame)
+
+
+def _unsent(position: int, body: Any, batch: Batch, validator: Validator) -> str | None:
+    """Why ``update_orders`` would not send this row; None when it would."""
+    if position in batch.problems:
+        return f"could not map the row: {batch.problems[position]}"
+    if not isinstance(body, dict):
+        return f"a body is a dict (a JSON object), got {type(body).__name__}"
+    if validator.is_valid(body):
+        return None
+    first = validator.validate(body).errors[0]
+    return f"invalid body: {first.path or '(body)'}: {first.message}"
 
 
 def _changes(

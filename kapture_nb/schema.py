@@ -16,6 +16,8 @@ RESPONSE_SCHEMA = "update_order.response.schema.json"
 FREE_FORM = "x-free-form"
 DIGITS = "x-digits"  # a text field whose values are digits by nature (phones, PIN codes): a number column loses them
 SECTIONS = {"customer": "customer_info", "enquiry": "enquiry_info", "order": "order_info"}
+MAX_ID = 2**63 - 1
+"""The largest id, 2^63-1: ids are taken as 64-bit (the page says Number), and the toolkit's frames hold them as Int64."""
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -33,6 +35,25 @@ DATE_FORMATS = {
     "date": DateFormat("yyyy-MM-dd", "%Y-%m-%d", re.compile(r"\d{4}-\d{2}-\d{2}\Z")),
     "date-time": DateFormat("yyyy-MM-dd HH:mm:ss", "%Y-%m-%d %H:%M:%S", re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?\Z")),
 }
+
+
+def id_pattern(*, empty: bool = False) -> str:
+    """The pattern of an id written as digits: leading zeros, then a whole number from 1 to ``MAX_ID``.
+
+    A pattern cannot compare numbers, so the bound is spelled out digit by digit: up to 18 digits,
+    or 19 digits that stay at or below MAX_ID's. With ``empty``, nothing (or only zeros) matches too.
+    It ends ``$(?!\\n)``: Python's ``$`` (jsonschema's) also matches before a last newline, ECMA's does not.
+    """
+    bound = str(MAX_ID)
+    shapes = [f"[1-9][0-9]{{0,{len(bound) - 2}}}"]
+    for position, digit in enumerate(bound):
+        last = position == len(bound) - 1
+        low, high = "1" if position == 0 else "0", digit if last else str(int(digit) - 1)
+        if high < low:
+            continue
+        rest = len(bound) - position - 1
+        shapes.append(bound[:position] + (low if low == high else f"[{low}-{high}]") + (f"[0-9]{{{rest}}}" if rest else ""))
+    return f"^0*(?:{'|'.join(shapes)}){'?' if empty else ''}$(?!\\n)"
 
 
 def types_of(node: Mapping[str, Any]) -> tuple[str, ...]:
@@ -68,7 +89,7 @@ def for_add(schema: Mapping[str, Any]) -> dict[str, Any]:
     relaxed = copy.deepcopy(dict(schema))
     order = relaxed["properties"]["order_info"]
     order["required"] = [key for key in order.get("required", []) if key not in ("order_id", "update")]
-    order["properties"]["order_id"]["pattern"] = "^[0-9]*$"
+    order["properties"]["order_id"]["pattern"] = id_pattern(empty=True)
     return relaxed
 
 

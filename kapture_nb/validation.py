@@ -2,6 +2,9 @@
 
 jsonschema is imported only when it is needed (it loads slowly): for the errors of an
 invalid body, for keywords the compiler hands over, and to check a schema a user gives.
+Nothing here raises on a body, however odd: values nested deeper than ``MAX_DEPTH``, a body
+inside itself, text UTF-8 cannot encode and integers too long to write are errors by path,
+and jsonschema only ever sees the body with those places cut out.
 """
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import difflib
 import html
 import math
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -19,8 +23,9 @@ from . import paths
 from .compiled import INVALID, VALID, Check, Delegate, Schema, compile_check, has_inner_id, wants_whole
 from .effects import unwritten
 from .exceptions import BodyValidationError
+from .jsonvalues import MAX_DEPTH, Problem, encodable, problems, surrogate_at, writable
 from .orderframes import order_id_of
-from .schema import DATE_FORMATS, FREE_FORM, load_schema, types_of
+from .schema import DATE_FORMATS, FREE_FORM, MAX_ID, id_pattern, load_schema, types_of
 
 if TYPE_CHECKING:
     from jsonschema import Draft7Validator, ValidationError
@@ -28,12 +33,16 @@ if TYPE_CHECKING:
 
 UPDATE_FLAG = "update-flag"  # the keyword of a warning about a field its section's update flag leaves unwritten
 ERROR_COLUMNS = ["path", "message", "keyword", "value", "severity"]
-_JSON_SCALARS = (str, int, float, bool, type(None))
 _PATTERN_WORDS = {
     "^[0-9]+$": "a string of digits",
     "^0*[1-9][0-9]*$": "a string of digits",  # an order id: all zeros is no id (the integer form has minimum 1)
     "^[0-9]*$": "a string of digits, or empty",
+    id_pattern(): "a string of digits",  # the shipped schema's ids: 1 to MAX_ID, spelled out digit by digit
+    id_pattern(empty=True): "a string of digits, or empty",
 }
+_ID_LIMIT = f"{MAX_ID} (2^63-1: ids are 64-bit)"
+_GONE = object()
+_CUT = {"depth", "cycle", "digits", "type"}  # what jsonschema must not see: it would recurse without end, or fail to show it
 _TYPE_WORDS = {
     "string": "a string",
     "integer": "an integer",
@@ -56,11 +65,96 @@ class FieldError(NamedTuple):
 
 
 def shorten(value: Any, limit: int = 80) -> Any:
-    """The value itself when short; otherwise a string cut to ``limit`` characters."""
-    if isinstance(value, (dict, list, tuple)) or (isinstance(value, str) and len(value) > limit):
-        text = value if isinstance(value, str) else repr(value)
-        return text if len(text) <= limit else text[: limit - 1] + "…"
-    return value
+    """The value itself when short; otherwise a string cut to ``limit`` characters.
+
+    Arrays and objects are shown by their repr, built only as far as ``limit`` (so a value nested
+    100,000 deep, or inside itself, costs no more); text UTF-8 cannot encode has its surrogates
+    escaped, so that every report can be printed and shown.
+    """
+    if isinstance(value, str):
+        text = value if encodable(value) else printable(value)
+    elif isinstance(value, (dict, list, tuple)):
+        text = _repr_prefix(value, limit + 1)
+    elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 3 * limit:
+        text = repr(value) if writable(value) else _too_long(value)
+    else:
+        return value
+    if text is value and len(text) <= limit:
+        return value
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def printable(text: str) -> str:
+    """The text with any surrogate code point escaped (``\\ud800``): UTF-8 can encode the result, so it prints."""
+    return text if encodable(text) else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _digit_count(number: int) -> int:
+    """How many digits the integer has, without writing it out (Python refuses to beyond its limit)."""
+    size = abs(number)
+    digits = int((size.bit_length() - 1) * 0.30102999566398120) + 1 if size else 1
+    return digits + 1 if size >= 10**digits else digits
+
+
+def _too_long(number: int) -> str:
+    return f"<an integer of {_digit_count(number)} digits>"
+
+
+def _repr_prefix(value: Any, size: int) -> str:
+    """The start of ``repr(value)``, ``size`` characters of it or more when it is that long; never recurses.
+
+    Arrays and objects inside themselves show as ``{...}`` and ``[...]``, as repr shows them.
+    """
+    out: list[str] = []
+    length = 0
+    open_ids: set[int] = set()
+    stack: list[tuple[Iterator[tuple[bool, Any]], int]] = [(iter([(False, value)]), 0)]
+    while stack and length < size:
+        pieces, ident = stack[-1]
+        step = next(pieces, None)
+        if step is None:
+            stack.pop()
+            open_ids.discard(ident)
+            continue
+        is_text, item = step
+        if is_text:
+            piece = item
+        elif isinstance(item, (dict, list, tuple)):
+            if id(item) not in open_ids:
+                open_ids.add(id(item))
+                stack.append((_repr_pieces(item), id(item)))
+                continue
+            piece = "{...}" if isinstance(item, dict) else "[...]" if isinstance(item, list) else "(...)"
+        elif isinstance(item, str):
+            piece = repr(item[:size])
+        elif isinstance(item, int) and not isinstance(item, bool) and not writable(item):
+            piece = _too_long(item)
+        else:
+            piece = repr(item)
+        out.append(piece)
+        length += len(piece)
+    return "".join(out)
+
+
+def _repr_pieces(container: dict[Any, Any] | list[Any] | tuple[Any, ...]) -> Iterator[tuple[bool, Any]]:
+    """A container's repr as (is text, text or value to show) pieces."""
+    if isinstance(container, dict):
+        yield True, "{"
+        for index, (key, child) in enumerate(container.items()):
+            if index:
+                yield True, ", "
+            yield False, key
+            yield True, ": "
+            yield False, child
+        yield True, "}"
+        return
+    opening, closing = ("[", "]") if isinstance(container, list) else ("(", ",)" if len(container) == 1 else ")")
+    yield True, opening
+    for index, child in enumerate(container):
+        if index:
+            yield True, ", "
+        yield False, child
+    yield True, closing
 
 
 def _describe(value: Any) -> str:
@@ -120,7 +214,8 @@ class ValidationReport:
         if self.ok:
             return f"<ValidationReport ok, {len(self.warnings)} warning(s)>"
         first = self.errors[0]
-        return f"<ValidationReport {len(self.errors)} error(s), first at {first.path or '(body)'}: {first.message}>"
+        where = printable(str(first.path)) or "(body)"
+        return f"<ValidationReport {len(self.errors)} error(s), first at {where}: {printable(first.message)}>"
 
     def _repr_html_(self) -> str:
         head = (
@@ -129,13 +224,17 @@ class ValidationReport:
         if not (self.errors or self.warnings):
             return f"<div class='kapture-report'>{head}</div>"
         cells = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in (e.severity, e.path, e.message, e.value)) + "</tr>"
+            "<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in (e.severity, e.path, e.message, e.value)) + "</tr>"
             for e in self.errors + self.warnings
         )
         return (
             f"<div class='kapture-report'>{head}<table><thead><tr><th>severity</th><th>path</th>"
             f"<th>message</th><th>value</th></tr></thead><tbody>{cells}</tbody></table></div>"
         )
+
+
+def _cell(value: Any) -> str:
+    return html.escape(printable(str(value)))
 
 
 def _suggest(word: str, choices: list[str]) -> str:
@@ -169,26 +268,61 @@ class _Rules:
         self._walk(node.get("items"), (*at, paths.WILDCARD))
 
 
-def _json_problems(value: Any, at: tuple[str, ...]) -> Iterator[FieldError]:
-    """Values that JSON cannot carry: NaN, infinities, numpy and datetime objects, non-string keys."""
-    if isinstance(value, dict):
-        for key, child in value.items():
-            if not isinstance(key, str):
-                yield FieldError(paths.join((*at, str(key))), f"key {key!r} is not a string", "json", key)
-            yield from _json_problems(child, (*at, str(key)))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            yield from _json_problems(child, (*at, str(index)))
-    elif isinstance(value, float) and not math.isfinite(value):
-        yield FieldError(paths.join(at), f"{value} is not valid JSON; leave the key out, or send \"\" or null", "json", value)
-    elif not isinstance(value, _JSON_SCALARS):
-        name = f"{type(value).__module__}.{type(value).__name__}"
-        yield FieldError(
-            paths.join(at),
-            f"{name} is not a JSON type; convert it to str, int, float or bool first",
-            "json",
-            shorten(repr(value)),
+def _problem_error(problem: Problem) -> FieldError:
+    """A value JSON cannot carry, as the error that says what to do about it."""
+    at, kind, value = paths.join(problem.parts), problem.kind, problem.value
+    if kind == "key":
+        return FieldError(at, f"key {value!r} is not a string", "json", shorten(value))
+    if kind == "nan":
+        return FieldError(at, f"{value} is not valid JSON; leave the key out, or send \"\" or null", "json", value)
+    if kind == "digits":
+        message = (
+            f"an integer of {_digit_count(value)} digits: Python writes JSON integers of at most "
+            f"{sys.get_int_max_str_digits()} digits (sys.get_int_max_str_digits())"
         )
+        return FieldError(at, message, "json", _too_long(value))
+    if kind in ("encoding", "key-encoding"):
+        position = surrogate_at(value)
+        what = "key" if kind == "key-encoding" else "text"
+        message = (
+            f"{what} UTF-8 cannot encode: a lone surrogate {value[position]!r} at position {position} "
+            "(text decoded with errors='surrogateescape', or a \\ud800 escape in JSON); fix or drop it"
+        )
+        return FieldError(at, message, "encoding", shorten(value))
+    if kind == "depth":
+        message = (
+            f"arrays and objects nest deeper than {MAX_DEPTH} levels here (the body is level 1), more than "
+            "the toolkit and the sandbox take: flatten it, or send it as text"
+        )
+        return FieldError(at, message, "depth", shorten(value))
+    if kind == "cycle":
+        where = paths.join(problem.back_to or ()) or "the body"
+        shape = "object" if isinstance(value, dict) else "array"
+        message = f"this {shape} contains itself: it is {printable(str(where))}, which encloses it; JSON cannot encode a cycle"
+        return FieldError(at, message, "cycle", shorten(value))
+    name = f"{type(value).__module__}.{type(value).__name__}"
+    shown = shorten(_repr_prefix(value, 81))  # a tuple may hold anything, however deep
+    return FieldError(at, f"{name} is not a JSON type; convert it to str, int, float or bool first", "json", shown)
+
+
+def _cut(value: Any, level: int = 0, open_ids: frozenset[int] = frozenset()) -> Any:
+    """A copy of the value that jsonschema can walk and show: what is too deep, a cycle, too long to write
+    or no JSON type at all (its repr could be anything) becomes None.
+
+    Recurses at most ``MAX_DEPTH`` levels; only used for a body that has such places.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if writable(value) else None
+    if isinstance(value, (str, float, bool)) or value is None:
+        return value
+    if not isinstance(value, (dict, list)):
+        return None
+    if level >= MAX_DEPTH or id(value) in open_ids:
+        return None
+    inside = open_ids | {id(value)}
+    if isinstance(value, dict):
+        return {key: _cut(child, level + 1, inside) for key, child in value.items()}
+    return [_cut(child, level + 1, inside) for child in value]
 
 
 class _Sections:
@@ -214,7 +348,9 @@ class _Sections:
             return
         properties: Mapping[str, Schema] = schema["properties"]
         self.root = full.evolve(schema={**schema, "properties": {key: {} for key in properties}})
-        self.parts = {key: (compile_check(child, delegate), full.evolve(schema=child)) for key, child in properties.items()}
+        self.parts = {
+            key: (compile_check(child, delegate, level=1), full.evolve(schema=child)) for key, child in properties.items()
+        }
 
     def iter_errors(self, body: Any) -> Iterator[tuple[tuple[str, ...], ValidationError]]:
         """Each error with the top-level key it was found under (empty for the root)."""
@@ -317,14 +453,19 @@ class Validator:
 
     def errors(self, body: Any) -> list[FieldError]:
         """Every error in the body, found the thorough way (``validate`` calls it only when ``is_valid`` fails)."""
-        found = list(_json_problems(body, ()))
+        unjson = list(problems(body))
+        found = [_problem_error(problem) for problem in unjson]
         unusable = {e.path for e in found}
         seen: set[tuple[paths.Path, str, str]] = set()
-        for prefix, error in self._sections().iter_errors(body):
+        walkable = _cut(body) if any(problem.kind in _CUT for problem in unjson) else body
+        for prefix, error in self._sections().iter_errors(walkable):
             for field_error in _explain(error, prefix):
                 if field_error.path in unusable or field_error[:3] in seen:
                     continue
                 seen.add(field_error[:3])
+                if walkable is not body and field_error.keyword != "required":  # show the value given, not its cut copy
+                    given = paths.get_parts(body, paths.parse(field_error.path), _GONE)
+                    field_error = field_error._replace(value=field_error.value if given is _GONE else shorten(given))
                 found.append(field_error)
         return sorted(found, key=lambda e: _order_key(body, e.path))
 
@@ -431,7 +572,12 @@ def _pattern_message(wanted: Any, value: Any, schema: Mapping[str, Any]) -> str:
     said = f"expected {_expected(schema)}, got {_describe(value)}"
     ids = {"integer", "string"} <= set(types_of(schema))  # an id: an integer or its digits as text
     if ids and isinstance(value, str) and value.isascii() and value.isdigit():
-        return f"{said}: all zeros is no id"
+        digits = value.lstrip("0")
+        if not digits:
+            return f"{said}: all zeros is no id"
+        if len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID:
+            return f"{said}: {len(digits)} digits, above {_ID_LIMIT}"
+        return said
     if not (ids and isinstance(value, str) and _NUMBER_TEXT.match(value.strip())):
         return said
     whole, _, decimals = value.strip().partition(".")
@@ -463,8 +609,8 @@ _MESSAGES: dict[str, Callable[[Any, Any, Mapping[str, Any]], str]] = {
     "pattern": _pattern_message,
     "minLength": lambda w, v, s: "must not be empty" if w == 1 else f"must be at least {w} characters long",
     "maxLength": lambda w, v, s: f"must be at most {w} characters long",
-    "minimum": lambda w, v, s: f"must be at least {w}, got {v!r}",
-    "maximum": lambda w, v, s: f"must be at most {w}, got {v!r}",
+    "minimum": lambda w, v, s: f"must be at least {w}, got {shorten(v, 40)}",
+    "maximum": lambda w, v, s: f"must be at most {_ID_LIMIT if w == MAX_ID else w}, got {shorten(v, 40)}",
     "enum": lambda w, v, s: f"must be one of {', '.join(map(repr, w))}; got {_describe(v)}",
     "const": lambda w, v, s: f"must be {w!r}, got {_describe(v)}",
     "minItems": lambda w, v, s: f"needs at least {w} item(s), has {len(v)}",

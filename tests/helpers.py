@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +50,39 @@ def free_port() -> int:
 
 
 def plain_json(value: Any) -> bool:
-    """Whether JSON carries the value unchanged: it survives a round trip with the same types throughout."""
+    """Whether JSON carries the value unchanged: it survives a round trip with the same types throughout.
+
+    Its text must also encode as UTF-8 (no lone surrogates) and nest arrays and objects at most 64 deep
+    (the body is level 1), as the toolkit's plain JSON does; a cycle or an over-long integer fails json.dumps.
+    """
     try:
-        text = json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError):
+        text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+        text.encode("utf-8")
+    except (TypeError, ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
         return False
-    return _same(json.loads(text), value)
+    return _nesting(text) <= 64 and _same(json.loads(text), value)
+
+
+def _nesting(text: str) -> int:
+    """How deep the arrays and objects of a JSON text nest (brackets inside strings do not count)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -74,3 +103,67 @@ def writing(body: dict[str, Any]) -> dict[str, Any]:
     for contact in body.get("contact_info", []):
         contact["update"] = True
     return body
+
+
+class HostileServer:
+    """A raw-socket HTTP server in a thread, for failures the sandbox cannot produce: it answers with ``answer``.
+
+    ``answer(request, connection)`` gets the request's head and body as bytes and writes whatever it
+    likes to the socket; the connection is closed after it returns. ``requests`` holds every request's
+    head (bytes), in arrival order. Use it as a context manager; ``url`` is its base URL.
+    """
+
+    def __init__(self, answer: Callable[[bytes, socket.socket], None], host: str = "127.0.0.1") -> None:
+        self.answer = answer
+        self.requests: list[bytes] = []
+        self._listener = socket.create_server((host, 0))
+        self._listener.settimeout(0.2)
+        self.url = f"http://{host}:{self._listener.getsockname()[1]}"
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> HostileServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=10)
+        self._listener.close()
+
+    def _serve(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=self._handle, args=(connection,), daemon=True).start()
+
+    def _handle(self, connection: socket.socket) -> None:
+        with connection:
+            connection.settimeout(10)
+            data = b""
+            try:
+                while b"\r\n\r\n" not in data:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        return
+                    data += chunk
+                head, _, body = data.partition(b"\r\n\r\n")
+                length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length:")), 0)
+                while len(body) < length:
+                    body += connection.recv(65536)
+                self.requests.append(head)
+                self.answer(head + b"\r\n\r\n" + body, connection)
+            except OSError:  # the client gave up: that is what most hostile answers are for
+                return
+
+
+def http_answer(status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> bytes:
+    """A whole HTTP/1.1 answer as bytes, with Content-Length (unless ``headers`` sets Transfer-Encoding)."""
+    fields = {"Content-Type": "application/json", **(headers or {})}
+    if "Transfer-Encoding" not in fields:
+        fields["Content-Length"] = str(len(body))
+    head = f"HTTP/1.1 {status} Hostile\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields.items()) + "\r\n"
+    return head.encode("latin-1") + body

@@ -2,6 +2,10 @@
 
 The journal it writes and resumes from is covered in test_journal.py.
 """
+import http.server
+import json
+import threading
+
 import pandas as pd
 import pytest
 
@@ -198,7 +202,9 @@ def test_bodies_of_a_frame_keeps_the_mappings_schema_and_the_rows_it_could_not_m
     assert list(batch.problems) == [1] and "ZeroDivisionError" in batch.problems[1]
 
 
-@pytest.mark.parametrize("settings", [{"concurrency": 0}, {"concurrency": 1.5}, {"concurrency": True}, {"rate_limit": 0}])
+@pytest.mark.parametrize(
+    "settings", [{"concurrency": 0}, {"concurrency": 1.5}, {"concurrency": True}, {"rate_limit": 0}, {"resend_unknown": "yes"}]
+)
 def test_bad_options_are_refused(settings):
     with pytest.raises(kn.ConfigurationError):
         BatchOptions(**settings)
@@ -249,3 +255,116 @@ def test_duplicates_error_sends_none_of_them(fresh_sandbox):
     assert results["ok"].tolist() == [False] * 4 + [True]
     assert results.loc["r2", "error"] == f"not sent: order {FIRST_ID} is in rows 'r0', 'r2' (duplicates='error')"
     assert len(sb.requests) == 1
+
+
+def _bodies():
+    """Four updates (C0-C3) and an Add (no order id)."""
+    updates = [{"order_info": {"order_id": FIRST_ID + i}, "customer_info": {"customer_name": f"C{i}"}} for i in range(4)]
+    return [*updates, {"order_info": {"remarks": "new"}, "customer_info": {"customer_name": "New"}}]
+
+
+def _recording(unknown=()):
+    """A send that records the customer names it sends; for the names in ``unknown`` the answer never comes."""
+    sent = []
+
+    def send(body):
+        name, order_id = body["customer_info"]["customer_name"], body["order_info"].get("order_id")
+        sent.append(name)
+        if name in unknown:
+            error = "outcome unknown: the connection was lost after the request was sent; the server may have applied it"
+            return SendResult(order_id=order_id, error=error, unknown=True, attempts=1)
+        payload = {"status": "success", "message": "done", "Order": {"result": True, "order_id": order_id or 99}}
+        return SendResult(order_id=order_id, http_status=200, payload=payload, text=json.dumps(payload), attempts=1)
+
+    return send, sent
+
+
+def test_a_rerun_does_not_send_again_the_rows_whose_outcome_is_unknown(tmp_path, capsys):
+    journal = tmp_path / "j.jsonl"
+    bodies = _bodies()
+    send, _ = _recording(unknown={"C1", "C2", "New"})
+    first = send_many(send, bodies_of(bodies), BatchOptions(journal=journal, progress=False))
+    assert first["status"].tolist()[1:3] == ["unknown", "unknown"] and first["status"].iloc[4] == "unknown"
+    bodies[2]["customer_info"]["customer_name"] = "C2 fixed"  # another body under the same row: sent
+    send, sent = _recording()
+    again = send_many(send, bodies_of(bodies), BatchOptions(journal=journal, progress=True))
+    assert sent == ["C2 fixed"]
+    assert again["ok"].tolist() == [True, False, True, True, False]
+    assert again["attempts"].tolist() == [0, 0, 1, 0, 0]
+    held = again.iloc[[1, 4]]
+    assert (held["status"] == kn.UNKNOWN).all() and held["http_status"].isna().all()
+    assert held["error"].str.startswith("outcome unknown: not sent again: an earlier run (").all()
+    update, add = held["error"]
+    assert "the order may have been updated" in update and "rerun with resend_unknown=True" in update
+    assert "an Add body (no order_info.order_id) is never sent again automatically" in add
+    assert "unknown=2" in capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    latest = kn.read_journal(journal, latest=True)
+    assert latest.loc[latest["status"] == kn.UNKNOWN, "row"].tolist() == [1, 4]  # no new line for the held rows
+
+
+def test_resend_unknown_sends_the_updates_again_but_never_an_add(tmp_path):
+    journal = tmp_path / "j.jsonl"
+    bodies = _bodies()
+    send, _ = _recording(unknown={"C1", "New"})
+    send_many(send, bodies_of(bodies), BatchOptions(journal=journal, progress=False))
+    send, sent = _recording()
+    again = send_many(send, bodies_of(bodies), BatchOptions(journal=journal, progress=False, resend_unknown=True))
+    assert sent == ["C1"]
+    assert again["ok"].tolist() == [True, True, True, True, False] and again["attempts"].tolist() == [0, 1, 0, 0, 0]
+    assert again["status"].iloc[4] == kn.UNKNOWN and "not even with resend_unknown=True" in again["error"].iloc[4]
+    send, sent = _recording()
+    send_many(send, bodies_of(bodies), BatchOptions(journal=journal, progress=False, resend_unknown=True))
+    assert sent == []  # C1 is done now; the Add still waits for a person
+
+
+class _Unauthorized(http.server.BaseHTTPRequestHandler):
+    """Answers every POST 401, and counts them."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with self.server.counting:
+            self.server.posts += 1
+        body = b'{"status": "failed", "message": "Invalid credentials"}'
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def unauthorized():
+    """A hostile server in a thread (real sockets) that refuses every request with 401."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Unauthorized)
+    server.daemon_threads = True
+    server.posts, server.counting = 0, threading.Lock()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_after_a_401_no_new_request_starts(unauthorized):
+    frame = orders(200)
+    with kn.KaptureClient(base_url=unauthorized.url, username="demo", password="wrong") as client:
+        results = client.update_orders(frame, concurrency=8, progress=False)
+    assert 1 <= unauthorized.posts <= 8  # the requests in flight when the first 401 came, and no more
+    assert len(results) == 200 and (results["http_status"] == 401).sum() == unauthorized.posts
+    rest = results[results["http_status"].isna()]
+    assert len(rest) == 200 - unauthorized.posts
+    assert rest["error"].str.startswith("not sent: the batch stopped after HTTP 401").all()
+
+
+def test_a_worker_waiting_for_the_rate_limit_does_not_start_after_a_401(unauthorized):
+    frame = orders(40)
+    with kn.KaptureClient(base_url=unauthorized.url, username="demo", password="wrong") as client:
+        # one start every 10 s: the other seven workers wait for their turn when the first 401 comes back
+        results = client.update_orders(frame, concurrency=8, rate_limit=0.1, progress=False)
+    assert unauthorized.posts == 1
+    assert results["http_status"].iloc[0] == 401 and results["http_status"].iloc[1:].isna().all()

@@ -1,8 +1,11 @@
+import io
 import json
+import os
+import sys
 
 import pytest
 
-from kapture_nb.bodyfiles import BodyFileError, read_bodies
+from kapture_nb.bodyfiles import MAX_BYTES, MAX_DEPTH, BodyFileError, read_bodies
 from kapture_nb.exceptions import KaptureError
 
 
@@ -75,12 +78,13 @@ def test_undecodable_bytes_are_a_body_file_error_naming_the_file(tmp_path):
     path.write_bytes('{"name": "Günter"}'.encode("latin-1"))
     with pytest.raises(BodyFileError) as caught:
         read_bodies(path)
-    assert str(caught.value).startswith(f"{path}: cannot read it (UnicodeDecodeError: ")
+    assert str(caught.value) == f"{path}: not UTF-8 text (invalid start byte at byte 11)"
 
 
 def test_a_directory_is_a_body_file_error(tmp_path):
-    with pytest.raises(BodyFileError, match="cannot read it"):
+    with pytest.raises(BodyFileError) as caught:
         read_bodies(tmp_path)
+    assert str(caught.value) == f"{tmp_path}: a directory, not a regular file; give a file, or - for standard input"
 
 
 @pytest.mark.parametrize(
@@ -103,3 +107,99 @@ def test_empty_json_file_is_not_json(tmp_path):
     path.write_text("")
     with pytest.raises(BodyFileError, match="not JSON"):
         read_bodies(path)
+
+
+def test_a_named_pipe_is_refused_at_once_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "bodies.json"
+    os.mkfifo(fifo)  # no writer ever comes: opening it to read would block for ever
+    with pytest.raises(BodyFileError) as caught:
+        read_bodies(fifo)
+    assert str(caught.value) == f"{fifo}: a named pipe (FIFO), not a regular file; give a file, or - for standard input"
+
+
+def test_a_device_is_refused_before_it_is_read():
+    with pytest.raises(BodyFileError, match=r"^/dev/zero: a character device, not a regular file"):
+        read_bodies("/dev/zero", max_bytes=MAX_BYTES)
+
+
+def test_the_default_size_limit_is_256_mib():
+    assert MAX_BYTES == 256 * 1024 * 1024
+
+
+def test_a_file_over_the_size_limit_is_refused_and_one_at_the_limit_is_read(tmp_path):
+    path = tmp_path / "body.json"
+    path.write_text('{"a": 1}')  # 8 bytes
+    assert read_bodies(path, max_bytes=8) == [("", {"a": 1})]
+    with pytest.raises(BodyFileError) as caught:
+        read_bodies(path, max_bytes=7)
+    assert str(caught.value) == f"{path}: larger than 7 bytes, the size limit"
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "10"])
+def test_the_size_limit_must_be_a_whole_number_of_bytes(tmp_path, bad):
+    with pytest.raises(BodyFileError, match="max_bytes must be a whole number"):
+        read_bodies(tmp_path / "missing.json", max_bytes=bad)
+
+
+def _stdin(monkeypatch, data: bytes) -> io.BytesIO:
+    raw = io.BytesIO(data)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(raw))
+    return raw
+
+
+def test_dash_reads_standard_input_as_json_or_as_jsonl_when_asked(monkeypatch):
+    _stdin(monkeypatch, b'[{"a": 1}, {"b": 2}]')
+    assert read_bodies("-") == [("item 0", {"a": 1}), ("item 1", {"b": 2})]
+    _stdin(monkeypatch, b'{"a": 1}\n{"b": 2}\n')
+    assert read_bodies("-", jsonl=True) == [("line 1", {"a": 1}), ("line 2", {"b": 2})]
+
+
+def test_standard_input_over_the_limit_is_refused_after_reading_one_byte_past_it(monkeypatch):
+    raw = _stdin(monkeypatch, b" " * 100)
+    with pytest.raises(BodyFileError) as caught:
+        read_bodies("-", max_bytes=10)
+    assert str(caught.value) == "standard input: larger than 10 bytes, the size limit"
+    assert raw.tell() == 11  # stopped just past the limit, not at the end of the stream
+
+
+def test_jsonl_may_be_asked_for_or_turned_off_whatever_the_name(tmp_path):
+    path = tmp_path / "bodies.txt"
+    path.write_text('{"a": 1}\n{"b": 2}\n')
+    assert read_bodies(path, jsonl=True) == [("line 1", {"a": 1}), ("line 2", {"b": 2})]
+    named = tmp_path / "one.jsonl"
+    named.write_text('{"a":\n 1}')
+    assert read_bodies(named, jsonl=False) == [("", {"a": 1})]
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def test_bodies_nested_up_to_the_limit_are_read_and_deeper_ones_refused_naming_where(tmp_path):
+    path = tmp_path / "many.json"
+    path.write_text("[" + _nested(MAX_DEPTH) + "]")  # the list of bodies is not part of a body's depth
+    assert len(read_bodies(path)) == 1
+    path.write_text("[{}, " + _nested(MAX_DEPTH + 1) + "]")
+    with pytest.raises(BodyFileError) as caught:
+        read_bodies(path)
+    assert str(caught.value) == f"{path}, item 1: arrays and objects nest deeper than {MAX_DEPTH} levels, the limit"
+    lines = tmp_path / "bodies.jsonl"
+    lines.write_text('{"a": 1}\n{"a": ' + _nested(MAX_DEPTH) + "}\n")
+    with pytest.raises(BodyFileError, match=r", line 2: arrays and objects nest deeper than"):
+        read_bodies(lines)
+
+
+def test_nesting_deeper_than_python_can_parse_is_the_same_clear_error(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000)
+    with pytest.raises(BodyFileError) as caught:
+        read_bodies(path)
+    assert str(caught.value) == f"{path}: arrays and objects nest deeper than {MAX_DEPTH} levels, the limit"
+
+
+def test_an_integer_longer_than_python_reads_is_a_body_file_error(tmp_path):
+    path = tmp_path / "big.json"
+    path.write_text('{"n": ' + "7" * 5000 + "}")
+    with pytest.raises(BodyFileError) as caught:
+        read_bodies(path)
+    assert str(caught.value) == f"{path}: a number has more than {sys.get_int_max_str_digits()} digits, more than Python reads"

@@ -1,12 +1,14 @@
+import gzip
 import json
 import shlex
+import time
 
 import pandas as pd
 import pytest
 import requests
 
 import kapture_nb as kn
-from helpers import free_port
+from helpers import HostileServer, free_port, http_answer
 from kapture_nb.client import resolve_base_url
 
 
@@ -108,14 +110,13 @@ def test_500_and_502_are_not_retried_unless_asked(fresh_sandbox, example, status
     assert row["ok"] and row["attempts"] == 2
 
 
-def test_dropped_connection_is_retried(fresh_sandbox, example):
-    sb = fresh_sandbox(faults=kn.Faults(schedule=["drop", None, "drop"]))
-    with sb.client() as client:
-        assert client.update_order(example).iloc[0]["attempts"] == 2
-    with sb.client(retries=0) as client:
+def test_a_dropped_connection_is_an_unknown_outcome_and_never_sent_again(fresh_sandbox, example):
+    sb = fresh_sandbox(faults=kn.Faults(schedule=["drop"]))
+    with sb.client(retries=3) as client:
         row = client.update_order(example).iloc[0]
-    assert not row["ok"] and row["error"] == "the server closed the connection before responding"
-    assert pd.isna(row["http_status"])
+    assert not row["ok"] and row["status"] == "unknown" and row["attempts"] == 1
+    assert row["error"].startswith("outcome unknown: the server closed the connection before responding")
+    assert pd.isna(row["http_status"]) and len(sb.requests) == 1
 
 
 def test_malformed_json_is_a_row_with_the_first_bytes(fresh_sandbox, example):
@@ -126,11 +127,17 @@ def test_malformed_json_is_a_row_with_the_first_bytes(fresh_sandbox, example):
     assert row["error"].startswith("HTTP 200: response is not JSON: '")
 
 
-def test_slow_response_times_out(fresh_sandbox, example):
-    sb = fresh_sandbox(faults=kn.Faults(schedule=["slow"], slow_seconds=1.0))
-    with sb.client(timeout=(2, 0.3), retries=0) as client:
+def test_a_read_timeout_is_unknown_and_an_add_body_creates_one_order(fresh_sandbox, example):
+    sb = fresh_sandbox(faults=kn.Faults(rates={"slow": 1.0}, slow_seconds=1))
+    example["order_info"]["order_id"] = ""  # an Add body: sent twice, it would create two orders
+    with sb.client(timeout=(3, 0.5), retries=3, schema=kn.load_schema(action="add")) as client:
         row = client.update_order(example).iloc[0]
-    assert not row["ok"] and row["error"].startswith("timed out waiting for the response")
+    assert not row["ok"] and row["status"] == "unknown" and row["attempts"] == 1
+    assert row["error"].startswith("outcome unknown: timed out waiting for the response")
+    deadline = time.monotonic() + 10
+    while len(sb.requests) < 1 and time.monotonic() < deadline:  # the slow answer is still on its way
+        time.sleep(0.05)
+    assert len(sb.requests) == 1
 
 
 def test_connection_refused(example):
@@ -218,3 +225,131 @@ def test_proxy_and_ca_bundle_variables_are_read_once_at_construction(monkeypatch
     assert loopback.session.verify is True  # plain http verifies nothing: no bundle to stat on every send
     monkeypatch.setenv("NO_PROXY", "acme.kapturecrm.com")
     assert kn.KaptureClient("acme", username="u", password="p").session.proxies == {}
+
+
+def _answering(*answers: bytes):
+    """A hostile server answering its requests with these bytes in turn (the last one again and again)."""
+    sent = []
+
+    def answer(request, connection):
+        connection.sendall(answers[min(len(sent), len(answers) - 1)])
+        sent.append(request)
+
+    return HostileServer(answer)
+
+
+def _client(url, **kwargs):
+    return kn.KaptureClient(base_url=url, username="u", password="p", **kwargs)
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_a_row_and_the_credentials_never_reach_the_other_host(example, status):
+    with _answering(http_answer(200, b"{}")) as elsewhere:
+        target = elsewhere.url.replace("127.0.0.1", "localhost") + "/steal"
+        with _answering(http_answer(status, b"moved", {"Location": target})) as server, _client(server.url) as client:
+            row = client.update_order(example).iloc[0]
+    assert not row["ok"] and row["http_status"] == status and row["attempts"] == 1
+    assert row["error"] == (
+        f"HTTP {status}: redirected to localhost; Kapture's API does not redirect: check base_url (the redirect was not followed)"
+    )
+    assert elsewhere.requests == [] and len(server.requests) == 1
+
+
+def test_an_endless_chunked_answer_stops_at_max_response_bytes(example):
+    def endless(request, connection):
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = b"4000\r\n" + b" " * 0x4000 + b"\r\n"
+        while True:
+            connection.sendall(chunk)
+
+    with HostileServer(endless) as server, _client(server.url, max_response_bytes=100_000) as client:
+        row = client.update_order(example).iloc[0]
+    assert not row["ok"] and row["status"] == "unknown" and row["http_status"] == 200
+    assert "the response is over 100,000 bytes (max_response_bytes)" in row["error"]
+
+
+def test_a_gzip_bomb_is_counted_after_decompression(example):
+    bomb = gzip.compress(b"0" * (64 << 20), compresslevel=9)  # 64 MiB of text in about 64 KiB
+    answer = http_answer(200, bomb, {"Content-Encoding": "gzip"})
+    with _answering(answer) as server, _client(server.url) as client:
+        row = client.update_order(example).iloc[0]
+    assert len(bomb) < 200_000 and not row["ok"]
+    assert "the response is over 1,048,576 bytes (max_response_bytes)" in row["error"]
+
+
+def test_a_dripped_answer_ends_at_the_deadline(example):
+    def drip(request, connection):
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+        for _ in range(1000):
+            connection.sendall(b" ")
+            time.sleep(0.2)
+
+    with HostileServer(drip) as server, _client(server.url, deadline=1.0) as client:
+        row = client.update_order(example).iloc[0]
+    assert row["status"] == "unknown" and "the row's deadline passed while the response was being read" in row["error"]
+    assert row["elapsed_ms"] < 5_000  # the 1,000-byte drip would take 200 s: the deadline ended it, not the timeout
+
+
+def test_a_long_retry_after_ends_the_row_at_once(example):
+    busy = http_answer(429, b'{"status": "failed"}', {"Retry-After": "999999"})
+    with _answering(busy) as server, _client(server.url) as client:
+        row = client.update_order(example).iloc[0]
+    assert not row["ok"] and row["http_status"] == 429 and row["attempts"] == 1 and len(server.requests) == 1
+    assert row["error"].startswith("HTTP 429: the server asks to wait (Retry-After: 999999), longer than the row's deadline")
+
+
+def test_a_long_answer_is_kept_cut_and_marked(example):
+    text = json.dumps({"status": "success", "message": "x" * 100_000, "Order": {"result": True}})
+    with _answering(http_answer(200, text.encode())) as server, _client(server.url) as client:
+        row = client.update_order(example).iloc[0]
+    assert row["ok"] and len(row["response"]) < 17_000
+    assert row["response"].endswith(f"... [cut: the first 16,384 of {len(text):,} characters]")
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ('{"status": "success", "Order": {"result": "false"}}', 'Order.result is "false", not true'),
+        ('{"status": "success", "Order": {"result": 0}}', "Order.result is a JSON int, not true"),
+        ('{"status": "success", "Order": {}}', "Order.result is null, not true"),
+        ("[" * 100_000 + "]" * 100_000, "HTTP 200: response is not JSON: '[[[["),
+    ],
+)
+def test_an_answer_that_is_not_exactly_a_success_is_a_failed_row(example, body, error):
+    with _answering(http_answer(200, body.encode())) as server, _client(server.url) as client:
+        row = client.update_order(example).iloc[0]
+    assert not row["ok"] and row["error"].startswith(error)
+
+
+def test_ids_beyond_64_bits_in_an_answer_are_missing_not_an_exception(example):
+    body = b'{"status": "success", "Order": {"result": true, "customer_id": 100000000000000000000000, "contact_id": 7}}'
+    with _answering(http_answer(200, body)) as server, _client(server.url) as client:
+        row = client.update_order(example).iloc[0]
+    assert row["ok"] and pd.isna(row["customer_id"]) and row["contact_id"] == 7
+    assert "100000000000000000000000" in row["response"]
+
+
+def _deep(levels):
+    value = {}
+    for _ in range(levels):
+        value = {"x": value}
+    return value
+
+
+def _cyclic():
+    fields = {}
+    fields["self"] = fields
+    return fields
+
+
+@pytest.mark.parametrize(
+    ("fields", "said"),
+    [(_deep(100_000), "maximum recursion depth"), (_cyclic(), "Circular reference"), ({"k": "\ud800"}, "surrogates not allowed")],
+)
+def test_a_body_json_cannot_carry_is_a_row_and_never_sent(fresh_sandbox, example, fields, said):
+    sb = fresh_sandbox()
+    example["order_info"]["associate_fields"] = fields
+    with sb.client() as client:
+        row = client.update_order(example, validate=False).iloc[0]
+    assert not row["ok"] and row["error"].startswith("not sent, the body is not JSON") and said in row["error"]
+    assert len(sb.requests) == 0

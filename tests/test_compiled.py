@@ -10,6 +10,7 @@ from jsonschema import Draft7Validator
 
 from helpers import INNER_ID, plain_json
 from kapture_nb.compiled import INVALID, VALID, WARN, Check, Delegate, Schema, compile_check
+from kapture_nb.jsonvalues import MAX_DEPTH
 
 NAN, INF = float("nan"), float("inf")
 
@@ -291,14 +292,14 @@ SCALARS = st.one_of(
     st.booleans(),
     st.integers(-3, 12),
     st.floats(allow_nan=True, allow_infinity=True),
-    st.sampled_from(["", "a", "ab", "abc"]),
+    st.sampled_from(["", "a", "ab", "abc", "\ud800", "a\udfff"]),
     st.just(np.int64(1)),
     st.just((1,)),
 )
 VALUES = st.recursive(
     SCALARS,
     lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(["a", "b", "c", "d", 1]), children, max_size=4),
+    | st.dictionaries(st.sampled_from(["a", "b", "c", "d", 1, "\udc80"]), children, max_size=4),
     max_leaves=12,
 )
 
@@ -308,3 +309,107 @@ VALUES = st.recursive(
 def test_verdict_agrees_with_jsonschema_plus_plain_json(schema: Schema, value: Any) -> None:
     expected = plain_json(value) and Draft7Validator(schema).is_valid(value)
     assert (check(schema)(value) != INVALID) == expected
+
+
+def _nested(levels: int, leaf: Any = 1, kind: type = dict) -> Any:
+    """``levels`` arrays (or objects, under "a") one inside the other around ``leaf``, built without recursion."""
+    value = leaf
+    for _ in range(levels):
+        value = {"a": value} if kind is dict else [value]
+    return value
+
+
+# Where a value can go unlooked-at by the compiled code: free-form, typed, untyped, delegated, and below items.
+DEPTH_SCHEMAS = [
+    {"type": "object", "properties": {"f": {"type": ["object", "array"]}}},
+    {"type": "object", "properties": {"f": {}}},
+    {"type": "object", "properties": {"f": True}},
+    {"type": "object", "additionalProperties": True},
+    {"type": "object", "properties": {"f": {"anyOf": [{"type": "object"}, {"type": "array"}]}}},
+    {"type": "object", "properties": {"f": {"items": {"type": ["object", "array", "integer"]}}}},
+    {"$id": "http://example.com/s.json", "type": "object", "properties": {"f": {"$id": "f.json"}}},
+]
+
+
+@pytest.mark.parametrize("schema", DEPTH_SCHEMAS, ids=repr)
+@pytest.mark.parametrize("kind", [dict, list])
+def test_nesting_deeper_than_the_limit_is_invalid_without_recursing(schema: Schema, kind: type) -> None:
+    compiled = check(schema)
+    assert compiled({"f": _nested(MAX_DEPTH - 1, kind=kind)}) != INVALID  # the body is level 1
+    for levels in (MAX_DEPTH, 331, 100_000):
+        assert compiled({"f": _nested(levels, kind=kind)}) == INVALID
+
+
+@pytest.mark.parametrize("schema", DEPTH_SCHEMAS, ids=repr)
+def test_a_cycle_is_invalid_without_recursing(schema: Schema) -> None:
+    compiled = check(schema)
+    body: dict[str, Any] = {}
+    body["f"] = [body]
+    assert compiled(body) == INVALID
+    inner: list[Any] = [1]
+    inner.append({"again": inner})
+    assert compiled({"f": [inner]}) == INVALID
+
+
+def test_a_schema_deeper_than_the_limit_compiles_and_refuses_values_that_deep() -> None:
+    schema: dict[str, Any] = {"type": "integer"}
+    for _ in range(70):
+        schema = {"type": ["object", "integer"], "properties": {"a": schema}}
+    compiled = check(schema)
+    assert Draft7Validator(schema).is_valid(_nested(MAX_DEPTH + 1))
+    assert compiled(_nested(MAX_DEPTH)) == VALID
+    assert compiled(_nested(MAX_DEPTH, "x")) == INVALID  # the schema still applies to what is not too deep
+    assert compiled(_nested(MAX_DEPTH + 1)) == INVALID  # one object more is one too many
+
+
+@pytest.mark.parametrize("leaf", [{"type": "integer"}, {"enum": [1, "x"]}, True, False], ids=repr)
+def test_arrays_nested_beyond_what_python_compiles_are_checked_by_the_delegate(leaf: Schema) -> None:
+    schema: Any = leaf
+    for _ in range(25):
+        schema = {"type": "array", "items": schema}
+    compiled, reference = check(schema), Draft7Validator(schema)
+    values = [_nested(25, 1, list), _nested(25, "x", list), _nested(24, 1, list), _nested(26, 1, list), [], _nested(20, [], list)]
+    for value in values:
+        assert (compiled(value) != INVALID) == reference.is_valid(value), value
+    assert compiled(_nested(25, NAN, list)) == INVALID
+
+
+@pytest.mark.parametrize(
+    "schema, value",
+    [
+        ({"type": "string"}, "a\ud800"),
+        ({"type": "string", "minLength": 1}, "\udfff"),
+        ({"type": ["integer", "string"], "pattern": ".*"}, "\ud800"),
+        ({"properties": {"a": {"type": "string"}}}, {"a": "x\udc80"}),  # one of a group of plain strings
+        ({"properties": {"a": {"type": "string"}, "b": {"type": "string"}}}, {"a": "ok", "b": "\ud800"}),
+        ({"type": "object"}, {"k\ud800": 1}),
+        ({"type": "object", "properties": {"k": {}}}, {"x\udfff": 1}),
+        ({"type": "array"}, ["\ud800"]),
+        ({"enum": ["\ud800"]}, "\ud800"),
+    ],
+    ids=repr,
+)
+def test_text_utf8_cannot_encode_is_invalid_wherever_it_is(schema: Schema, value: Any) -> None:
+    assert check(schema)(value) == INVALID
+
+
+def test_grouped_plain_strings_still_tell_text_from_other_types() -> None:
+    compiled = check({"properties": {"a": {"type": "string"}, "b": {"type": "string"}}})
+    assert compiled({"a": "x", "b": "नमस्ते"}) == VALID
+    assert compiled({"a": "x", "b": 1}) == INVALID
+    assert compiled({"b": None}) == INVALID
+
+
+@pytest.mark.parametrize("schema", [{"type": "integer"}, {"type": "number"}, {}, {"type": "array"}], ids=repr)
+def test_an_integer_too_long_to_write_is_invalid(schema: Schema) -> None:
+    huge = 10**4300
+    compiled = check(schema)
+    assert compiled([huge] if schema.get("type") == "array" else huge) == INVALID
+    assert compiled([10**4299] if schema.get("type") == "array" else 10**4299) == VALID
+
+
+def test_the_maximum_of_an_id_is_exact() -> None:
+    compiled = check({"type": ["integer", "string"], "maximum": 2**63 - 1})
+    assert compiled(2**63 - 1) == VALID
+    assert compiled(2**63) == INVALID
+    assert compiled(float(2**63)) == INVALID  # 9.223372036854776e18 is 2**63 exactly

@@ -1,8 +1,14 @@
 """The rules of an update: update flags gate sections, "" keeps or clears, identifying keys stay, custom fields merge."""
+import copy
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import kapture_nb as kn
-from kapture_nb.effects import Rules, apply, effects
+from kapture_nb import paths
+from kapture_nb.effects import EMPTY_VALUES, UPDATE_FLAGS, Rules, apply, effects
+from kapture_nb.jsonvalues import json_equal
 
 
 def stored_order() -> dict:
@@ -84,3 +90,114 @@ def test_without_the_stored_order_every_written_value_is_a_set():
 def test_unknown_rules_are_refused(settings):
     with pytest.raises(kn.ConfigurationError):
         Rules(**settings)
+
+
+def test_a_custom_field_object_inside_a_custom_field_object_is_one_value_and_custom_fields_come_first():
+    custom = {"associate_fields": {"a": 1}, "slot": "pm"}
+    body = {"order_info": {"order_id": "1", "remarks": "new", "associate_fields": custom, "update": True}}
+    assert table(effects(stored_order(), body, Rules())) == [
+        ("order_info.associate_fields.associate_fields", None, {"a": 1}, "set"),
+        ("order_info.associate_fields.slot", "am", "pm", "change"),
+        ("order_info.remarks", "old", "new", "change"),
+    ]
+
+
+# An independent oracle for the property test below: the order an update leaves, written plainly, field by field.
+CUSTOM = ("associate_fields", "additional_fields")
+OBJECTS = ("customer_info", "enquiry_info", "order_info")
+
+
+def container(order: dict, parts: tuple, create: bool):
+    """The dict at parts (contact_info a list of dicts); made on the way when ``create``, else None when it is not there."""
+    node = order
+    for part in parts:
+        if isinstance(node, list):
+            index = int(part)
+            if index >= len(node) or not isinstance(node[index], dict):
+                if not create:
+                    return None
+                node.extend({} for _ in range(index + 1 - len(node)))
+                node[index] = node[index] if isinstance(node[index], dict) else {}
+            node = node[index]
+        else:
+            kind = list if part == "contact_info" else dict
+            if not isinstance(node.get(part), kind):
+                if not create:
+                    return None
+                node[part] = kind()
+            node = node[part]
+    return node
+
+
+def written(stored: dict, body: dict, rules: Rules, new: bool) -> dict:
+    order = copy.deepcopy(stored)
+    skipped = {"update", "matchEmailPhone", "order_id"}
+    if not new:
+        skipped |= {"customer_name", "customer_id", "contact_id", "enquiry_id"}
+
+    def write(at: tuple, key: str, value) -> None:
+        held = container(order, at, create=False)
+        before = held.get(key) if held is not None else None
+        had = before is not None and before != ""
+        if value is None or value == "":
+            if rules.empty == "keep" or not had:
+                return
+        elif had and json_equal(before, value):
+            return
+        container(order, at, create=True)[key] = value
+
+    sections = [((name,), body[name]) for name in OBJECTS if isinstance(body.get(name), dict)]
+    contacts = body.get("contact_info") if isinstance(body.get("contact_info"), list) else []
+    sections += [(("contact_info", str(index)), item) for index, item in enumerate(contacts) if isinstance(item, dict)]
+    for at, section in sections:
+        if not new and rules.update_flags == "honour" and section.get("update") is not True:
+            continue
+        for key, value in section.items():
+            if key in skipped:
+                continue
+            if key in CUSTOM and isinstance(value, dict):
+                for inner, item in value.items():
+                    write((*at, key), inner, item)
+            else:
+                write(at, key, value)
+    return order
+
+
+VALUES = st.sampled_from(["", None, "a", "b", 1, 1.0, True, 0, [1]])
+INSIDE = st.dictionaries(st.sampled_from(["a", "b"]), VALUES, max_size=2)
+CUSTOM_KEYS = st.sampled_from(["slot", "gift", "update", "order_id", "associate_fields"])
+FIELDS = st.dictionaries(CUSTOM_KEYS, st.one_of(VALUES, INSIDE), max_size=3)
+SECTION = st.dictionaries(
+    st.sampled_from(["phone", "remarks", "customer_name", "order_id", "update", "associate_fields", "additional_fields", "x.y"]),
+    st.one_of(VALUES, FIELDS, st.just(True)),
+    max_size=5,
+)
+ORDERS = st.fixed_dictionaries(
+    {},
+    optional={
+        "customer_info": st.one_of(SECTION, st.just("x")),
+        "order_info": st.one_of(SECTION, st.just("x")),
+        "enquiry_info": SECTION,
+        "contact_info": st.one_of(st.lists(st.one_of(SECTION, st.just("x")), max_size=3), st.just("x")),
+    },
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(ORDERS, ORDERS, st.sampled_from(UPDATE_FLAGS), st.sampled_from(EMPTY_VALUES), st.booleans())
+def test_applying_the_effects_leaves_what_the_rules_say_and_each_effect_tells_the_truth(stored, body, update_flags, empty, new):
+    rules = Rules(update_flags=update_flags, empty=empty)
+    found = effects(stored, body, rules, new=new)
+    held = copy.deepcopy(stored)
+    apply(held, found)
+    assert json_equal(held, written(stored, body, rules, new))
+    assert len({change.parts for change in found}) == len(found)
+    for change in found:
+        assert change.path == paths.join(change.parts)
+        assert json_equal(change.after, paths.get_parts(body, change.parts))
+        before = paths.get_parts(stored, change.parts)
+        assert json_equal(change.before, before if before != "" else None)
+        emptied = change.after is None or change.after == ""
+        assert not json_equal(change.before, change.after) and not (change.before is None and emptied)  # it changes something
+        if change.effect != "ignored":
+            assert change.effect == ("clear" if emptied else "set" if change.before is None else "change")

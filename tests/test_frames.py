@@ -51,7 +51,7 @@ def test_failures_are_read_in_both_spellings():
 def test_result_false_is_a_failure():
     body = {"status": "success", "Order": {"result": False}}
     row = kn.response_frame([body]).iloc[0]
-    assert not row["ok"] and row["error"] == "Order.result is false"
+    assert not row["ok"] and row["error"] == "Order.result is false, not true"
 
 
 def test_a_failure_without_a_response_has_nulls_not_crashes():

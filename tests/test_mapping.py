@@ -289,15 +289,83 @@ def test_awkward_values_never_crash(rows, policy):
             assert label in set(problems.loc[problems["severity"] == "error", "row"]), body
 
 
-def test_a_column_label_the_frame_has_twice_is_a_clear_error():
-    frame = pd.DataFrame([["1", "A", "x", "y"]], columns=["id", "who", "r", "r"])
-    mapping = kn.FieldMapping({"order_info.order_id": "id", "customer_info.customer_name": "who", "order_info.remarks": "r"})
-    with pytest.raises(kn.MappingError, match="column 'r', which the DataFrame has more than once"):
-        mapping.to_bodies(frame)
-
-
 def test_an_infinite_decimal_is_reported_not_raised():
     frame = pd.DataFrame({"id": ["1"], "who": ["A"], "v": pd.Series([Decimal("Infinity")], dtype=object)})
     targets = {"order_info.order_id": "id", "customer_info.customer_name": "who", "order_info.associate_fields.v": "v"}
     problems = kn.FieldMapping(targets).validate(frame)
     assert problems[["path", "keyword"]].values.tolist() == [["order_info.associate_fields.v", "json"]]
+
+
+def _read(mapping, frame, how, client):
+    """Each way a frame goes through a mapping: the mapping's own methods, and update_orders (bodies_of, then build)."""
+    if how == "update_orders":
+        return client.update_orders(frame, mapping, dry_run=True, progress=False)
+    return getattr(mapping, how)(frame)
+
+
+WAYS = ["to_bodies", "build", "validate", "preview", "update_orders"]
+
+
+@pytest.mark.parametrize("how", WAYS)
+def test_a_column_the_frame_has_twice_is_the_same_clear_error_every_way(how, client):
+    frame = pd.DataFrame([["1", "A", "x", "y"]], columns=["id", "who", "r", "r"])
+    mapping = kn.FieldMapping({"order_info.order_id": "id", "customer_info.customer_name": "who", "order_info.remarks": "r"})
+    with pytest.raises(kn.MappingError, match=r"reads column 'r', which the DataFrame has more than once; rename .*df\.columns"):
+        _read(mapping, frame, how, client)
+
+
+def multi_level_frame() -> pd.DataFrame:
+    columns = pd.MultiIndex.from_tuples([("order", "id"), ("order", "note"), ("customer", "name")])
+    return pd.DataFrame([["1", "n", "A"]], columns=columns)
+
+
+@pytest.mark.parametrize("how", WAYS)
+@pytest.mark.parametrize("source", ["order", kn.Column(("order",))])
+def test_naming_a_level_of_multiindex_columns_is_a_clear_error_every_way(how, source, client):
+    mapping = kn.FieldMapping({"order_info.order_id": source, "customer_info.customer_name": kn.Column(("customer", "name"))})
+    with pytest.raises(kn.MappingError) as raised:
+        _read(mapping, multi_level_frame(), how, client)
+    said = str(raised.value)
+    assert "it holds ('order', 'id'), ('order', 'note')" in said and "MultiIndex" in said
+    assert "kn.Column(('order', 'id'))" in said and "to_flat_index()" in said
+
+
+def test_a_multiindex_column_named_by_its_full_label_is_read():
+    mapping = kn.FieldMapping(
+        {
+            "order_info.order_id": kn.Column(("order", "id")),
+            "customer_info.customer_name": kn.Column(("customer", "name")),
+            "order_info.remarks": lambda row: row[("order", "note")],
+        }
+    )
+    assert mapping.to_bodies(multi_level_frame()) == [
+        {
+            "customer_info": {"customer_name": "A", "update": False},
+            "order_info": {"order_id": "1", "update": True, "remarks": "n"},
+        }
+    ]
+    assert mapping.validate(multi_level_frame()).empty
+
+
+def test_a_callable_target_and_a_column_the_frame_has_twice_is_an_error():
+    frame = pd.DataFrame([["1", "A", "x"]], columns=["id", "who", "who"])
+    mapping = kn.FieldMapping({"order_info.order_id": "id", "customer_info.customer_name": lambda row: row["who"]})
+    with pytest.raises(kn.MappingError, match="column\\(s\\) 'who' more than once, and a callable target reads each row by"):
+        mapping.to_bodies(frame)
+    assert kn.FieldMapping({"order_info.order_id": "id", "customer_info.customer_name": Const("B")}).to_bodies(frame)
+
+
+def test_a_column_label_that_cannot_be_one_is_refused_when_the_mapping_is_made():
+    with pytest.raises(kn.MappingError, match=r"Column\(\['id'\]\) names no column: a column label is hashable"):
+        kn.FieldMapping({"order_info.order_id": kn.Column(["id"])})
+
+
+def test_infer_associate_fields_refuses_doubled_columns_levels_and_names_that_are_no_text():
+    with pytest.raises(kn.MappingError, match="column 'slot', which the DataFrame has more than once"):
+        kn.infer_associate_fields(pd.DataFrame([["a", "b"]], columns=["slot", "slot"]), ["slot"])
+    with pytest.raises(kn.MappingError, match="MultiIndex"):
+        kn.infer_associate_fields(multi_level_frame(), ["order"])
+    with pytest.raises(kn.MappingError, match="a custom field's name is a str"):
+        kn.infer_associate_fields(multi_level_frame(), [("order", "note")])
+    named = kn.infer_associate_fields(multi_level_frame(), {("order", "note"): "note"})
+    assert named["properties"] == {"note": {"type": "string"}}

@@ -118,6 +118,9 @@ def test_a_sandbox_that_creates_unknown_orders_plans_them_as_sets():
         (42, "current= takes a Sandbox"),
         (pd.DataFrame({"Order No": [1]}), "these are not: 'Order No'"),
         (pd.DataFrame({"order_info.remarks": ["x"]}), "needs the column 'order_info.order_id'"),
+        (pd.DataFrame([[1, "a", "b"]], columns=["order_info.order_id", "order_info.remarks", "order_info.remarks"]),
+         "it has 'order_info.remarks' more than once"),
+        (pd.DataFrame([[1]], columns=pd.MultiIndex.from_tuples([("order_info", "order_id")])), "a MultiIndex: flatten them"),
     ],
 )
 def test_a_current_it_cannot_read_is_a_clear_error(current, words):

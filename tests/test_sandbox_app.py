@@ -299,3 +299,59 @@ def test_a_log_limit_that_is_not_a_positive_whole_number_is_refused(limit):
 def test_a_body_limit_that_is_not_a_positive_whole_number_is_refused(limit):
     with pytest.raises(kn.ConfigurationError, match="max_body_bytes"):
         SandboxApp(max_body_bytes=limit)
+
+
+MAX_ID = 2**63 - 1
+
+
+def _permissive_ids() -> dict:
+    """The request schema with its ids unbounded, as a schema of the user's own might be."""
+    schema = kn.load_schema()
+    for section, key in (("order_info", "order_id"), ("customer_info", "customer_id")):
+        node = schema["properties"][section]["properties"][key]
+        node.pop("maximum")
+        node["pattern"] = "^[0-9]*$"
+    return schema
+
+
+@pytest.mark.parametrize("order_id", ["1" * 20, str(MAX_ID + 1), 10**20, "1" * 5000])
+def test_an_order_id_beyond_64_bits_is_a_400_and_the_tables_still_build(order_id):
+    with Sandbox(username=USER, password=PASSWORD) as fresh:
+        response = _post(fresh, _order(order_id, "Big Co"))
+        assert response.status_code == 400
+        (error,) = response.json()["errors"]
+        assert error["path"] == "order_info.order_id" and "9223372036854775807 (2^63-1" in error["message"]
+        log, orders = fresh.requests, fresh.orders
+    assert log["http_status"].tolist() == [400] and log["order_id"].isna().all() and str(log["order_id"].dtype) == "Int64"
+    assert orders["order_id"].tolist() == [23518265]
+
+
+def test_an_id_beyond_64_bits_that_a_schema_lets_through_is_refused_by_the_store():
+    with Sandbox(schema=_permissive_ids(), unknown_order="create") as lax:
+        update = _post(lax, _order("1" * 20, "Big Co"), auth=("demo", "demo"))
+        assert update.status_code == 400 and "order_info.order_id 11111111111111111111 is above" in update.json()["message"]
+        add = _order("", "Big Co")
+        add["customer_info"]["customer_id"] = str(MAX_ID + 1)
+        added = _post(lax, add, auth=("demo", "demo"))
+        assert added.status_code == 400 and "customer_info.customer_id 9223372036854775808 is above" in added.json()["message"]
+        fits = _order(str(MAX_ID), "Largest Co")
+        assert _post(lax, fits, auth=("demo", "demo")).status_code == 200
+        log, orders = lax.requests, lax.orders
+    assert log["http_status"].tolist() == [400, 400, 200]
+    assert log["order_id"].isna().tolist() == [True, True, False] and log["order_id"].iloc[2] == MAX_ID
+    assert sorted(orders["order_id"].tolist()) == [23518265, MAX_ID]
+
+
+def test_text_utf8_cannot_encode_is_a_400_naming_its_path(sb):
+    data = json.dumps(_order("5001", "Merge Co")).replace('"Merge Co"', '"Merge \\udc80Co"').encode()
+    response = _post(sb, data=data, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert [(e["path"], "UTF-8 cannot encode" in e["message"]) for e in response.json()["errors"]] == [
+        ("customer_info.customer_name", True)
+    ]
+    assert len(sb.requests) and len(sb.orders)
+
+
+def test_an_order_id_beyond_64_bits_in_the_seed_is_refused():
+    with pytest.raises(kn.ConfigurationError, match=r"orders\[0\]: order_info.order_id 1{20} is above 9223372036854775807"):
+        Sandbox(orders=[_order("1" * 20, "Big Co")])

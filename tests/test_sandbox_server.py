@@ -199,3 +199,9 @@ def test_client_of_a_token_sandbox_uses_the_token():
     with Sandbox(token="ready-made-token") as tokened:
         row = tokened.client().update_order(EXAMPLE).iloc[0]
         assert bool(row["ok"]) and row["http_status"] == 200
+
+
+@pytest.mark.parametrize("port", [99999, -1, True, "8765"])
+def test_a_port_that_is_not_one_is_a_configuration_error(port):
+    with pytest.raises(kn.ConfigurationError, match="port must be a whole number from 0 to 65535"):
+        kn.Sandbox(port=port)

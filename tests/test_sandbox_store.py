@@ -9,9 +9,18 @@ import pandas as pd
 import pytest
 
 import kapture_nb as kn
+from kapture_nb import paths
 from kapture_nb.effects import Rules
 from kapture_nb.exceptions import ConfigurationError
-from kapture_nb.sandbox.store import DOCUMENTED_IDS, ID_COLUMNS, Ids, OrderStore, UnknownOrderError, documented_example
+from kapture_nb.sandbox.store import (
+    DOCUMENTED_IDS,
+    ID_COLUMNS,
+    IdRangeError,
+    Ids,
+    OrderStore,
+    UnknownOrderError,
+    documented_example,
+)
 
 
 def _body(order_id="", name="Acme", **order_fields) -> dict:
@@ -244,3 +253,81 @@ def test_an_order_that_is_not_a_body_is_a_clear_error_naming_its_position():
 def test_a_body_whose_order_id_is_not_an_id_is_refused_not_given_a_new_one(order_id):
     with pytest.raises(ConfigurationError, match=r"orders\[0\]: order_info.order_id .* is not an id"):
         OrderStore([{"customer_info": {"customer_name": "Z"}, "order_info": {"order_id": order_id}}])
+
+
+MAX_ID = 2**63 - 1
+
+
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        ("order_info.order_id", "1" * 20),
+        ("order_info.order_id", MAX_ID + 1),
+        ("customer_info.customer_id", str(MAX_ID + 1)),
+        ("enquiry_info.enquiry_id", 10**30),
+        ("contact_info.0.contact_id", "9" * 19),
+    ],
+)
+def test_seeding_an_id_beyond_64_bits_is_refused_naming_it_and_the_limit(path, value):
+    body = _body(order_id="42")
+    paths.set(body, path, value)
+    with pytest.raises(ConfigurationError, match=rf"orders\[0\]: {path.replace('.', '[.]')} \d+ is above 9223372036854775807"):
+        OrderStore([body])
+
+
+@pytest.mark.parametrize("column", ["order_info.order_id", "order_id"])
+def test_seeding_a_frame_with_an_id_beyond_64_bits_is_refused_naming_the_row(column):
+    frame = pd.DataFrame({column: ["7", "1" * 20], "customer_info.customer_name": ["A", "B"]}, index=["r1", "r2"])
+    with pytest.raises(ConfigurationError, match=r"row 'r2': order_info.order_id 1{20} is above 9223372036854775807"):
+        OrderStore(frame)
+
+
+def test_an_id_of_2_63_minus_1_is_held_and_shown():
+    store = OrderStore([_body(order_id=str(MAX_ID))], documented=False)
+    assert store.frame()["order_id"].tolist() == [MAX_ID] and str(store.frame()["order_id"].dtype) == "Int64"
+
+
+def test_update_and_add_refuse_ids_beyond_64_bits_and_change_nothing():
+    store = OrderStore(unknown_order="create")
+    before = store.frame()
+    with pytest.raises(IdRangeError, match=r"order_info\.order_id 1{20} is above 9223372036854775807"):
+        store.update(_body(order_id="1" * 20))
+    known = _body(order_id="23518265")
+    known["contact_info"][0]["contact_id"] = MAX_ID + 1
+    with pytest.raises(IdRangeError, match=r"contact_info\.0\.contact_id"):
+        store.update(known)
+    big = _body()
+    big["customer_info"]["customer_id"] = str(MAX_ID + 1)
+    with pytest.raises(IdRangeError, match=r"customer_info\.customer_id"):
+        store.add(big)
+    pd.testing.assert_frame_equal(store.frame(), before)
+
+
+def test_a_sequence_that_reaches_2_63_minus_1_gives_no_new_id():
+    store = OrderStore([_body(order_id=str(MAX_ID))], documented=False)
+    with pytest.raises(IdRangeError, match="no new order_id is left"):
+        store.add(_body())
+    assert store.frame()["order_id"].tolist() == [MAX_ID]
+
+
+def test_custom_fields_beyond_64_bits_keep_their_values_and_the_frame_builds():
+    store = OrderStore(documented=False)
+    store.load([_body(order_id="1", associate_fields={"big": 10**20, "small": 3}), _body(order_id="2")])
+    frame = store.frame()
+    assert frame["order_info.associate_fields.big"].tolist()[0] == 10**20
+    assert str(frame["order_info.associate_fields.big"].dtype) == "object"
+    assert str(frame["order_info.associate_fields.small"].dtype) == "Int64"
+
+
+@pytest.mark.parametrize("shape, words", [("deep", "nests deeper than 64 levels"), ("cycle", "holds itself")])
+def test_seeding_an_order_too_deep_or_inside_itself_is_refused(shape, words):
+    body = _body(order_id="42")
+    if shape == "deep":
+        value: object = 1
+        for _ in range(100_000):
+            value = [value]
+        body["order_info"]["associate_fields"] = {"deep": value}
+    else:
+        body["order_info"]["associate_fields"] = {"again": body}
+    with pytest.raises(ConfigurationError, match=rf"orders\[0\]: order_info.associate_fields.* {words}"):
+        OrderStore([body])

@@ -125,3 +125,65 @@ def test_response_schema_accepts_documented_bodies_in_both_spellings():
 
 def test_schema_files_live_at_the_top_level():
     assert kn.schema.schema_dir() == ROOT / "schemas"
+
+
+MAX_ID = 2**63 - 1
+ID_NODES = [
+    ("customer_info", "customer_id"),
+    ("contact_info", "0", "contact_id"),
+    ("enquiry_info", "enquiry_id"),
+    ("order_info", "order_id"),
+    ("order_info", "ticket_id"),
+]
+
+
+def test_every_id_of_the_request_schema_stops_at_2_63_minus_1():
+    from kapture_nb.schema import MAX_ID as max_id
+    from kapture_nb.schema import id_pattern
+
+    schema = kn.load_schema()
+    ids = [at for at in _leaves(kn.template()) if _schema_node(schema, at).get("type") == ["integer", "string"]]
+    assert sorted(ids) == sorted(ID_NODES)
+    assert max_id == MAX_ID
+    for at in ID_NODES:
+        node = _schema_node(schema, at)
+        assert node["maximum"] == MAX_ID
+        assert node["pattern"] == id_pattern(empty=at[-1] != "order_id")
+        assert "9223372036854775807 (2^63-1)" in node["description"]
+    assert _schema_node(kn.load_schema(action="add"), ("order_info", "order_id"))["pattern"] == id_pattern(empty=True)
+
+
+def _digits_strategy():
+    from hypothesis import strategies as st
+
+    return st.one_of(
+        st.integers(0, 10**22).map(str),
+        st.integers(MAX_ID - 10**6, MAX_ID + 10**6).map(str),
+        st.integers(10**18 - 5, 10**19 + 5).map(str),
+        st.tuples(st.integers(0, 3), st.integers(0, MAX_ID + 10)).map(lambda z: "0" * z[0] + str(z[1])),
+        st.text("0123456789", max_size=22),
+        st.text("0123456789 x\n-+.", max_size=6),
+    )
+
+
+def test_the_id_pattern_takes_exactly_the_numbers_from_1_to_2_63_minus_1():
+    import re
+
+    from hypothesis import given, settings
+
+    from kapture_nb.schema import id_pattern
+
+    strict, empty = re.compile(id_pattern()), re.compile(id_pattern(empty=True))
+
+    @settings(max_examples=3000, deadline=None)
+    @given(_digits_strategy())
+    def agrees(text):
+        number = int(text) if text.isascii() and text.isdigit() else None
+        assert bool(strict.search(text)) == (number is not None and 1 <= number <= MAX_ID), text
+        assert bool(empty.search(text)) == (text == "" or (number is not None and number <= MAX_ID)), text
+
+    agrees()
+    for text in (str(MAX_ID), "0" + str(MAX_ID), "1" * 18, "9" * 18, str(10**18)):
+        assert strict.search(text), text
+    for text in (str(MAX_ID + 1), "9" * 19, "1" * 20, "0", "", "92233720368547758070"):
+        assert not strict.search(text), text

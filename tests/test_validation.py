@@ -283,19 +283,35 @@ ANY_JSON = st.recursive(
     lambda children: st.lists(children, max_size=2) | st.dictionaries(st.text(max_size=4), children, max_size=2),
     max_leaves=4,
 )
+def _nested(levels: int, leaf: Any = 1) -> Any:
+    """A list inside a dict inside a list ... ``levels`` arrays and objects deep, built without recursion."""
+    value = leaf
+    for level in range(levels):
+        value = [value] if level % 2 else {"a": value}
+    return value
+
+
 NOT_JSON = st.one_of(
     st.sampled_from([float("nan"), float("inf"), -float("inf"), np.int64(7), np.bool_(True), dt.date(2024, 1, 2)]),
     st.sampled_from([(1, 2), {1: "x"}, Decimal("1.5")]),
     st.lists(st.just(float("nan")), min_size=1, max_size=2),
+    # Text UTF-8 cannot encode; containers are copied per draw: a later change may go inside them, and must not
+    # reach the next example (changes to one shared list and dict could even close a cycle across examples).
+    st.sampled_from(["\ud800", "ab\udc80", {"\udfff": 1}, ["x", "\ud83d\ude00"]]).map(copy.deepcopy),
+    st.integers(61, 66).map(_nested),  # too deep wherever it is put (the body is one level more)
 )
 # For each keyword the request schema uses: values that may break it at a node carrying it (the oracle judges).
 BREAKERS: dict[str, Callable[[dict[str, Any]], st.SearchStrategy[Any]]] = {
     "type": lambda node: ANY_JSON,
     "minLength": lambda node: st.text(max_size=max(node["minLength"] - 1, 0)),
-    "pattern": lambda node: st.sampled_from(["", "0", "42", "12a", "a1", "-1", "1.5", " 7", "7\n", "\u0663"])
+    "pattern": lambda node: st.sampled_from(["", "0", "42", "12a", "a1", "-1", "1.5", " 7", "7\n", "\u0663", "4\ud800"])
+    | st.sampled_from(["9223372036854775807", "9223372036854775808", "0009223372036854775807", "9" * 19, "1" * 20])
+    | st.integers(2**63 - 3, 2**63 + 3).map(str)
     | st.text(max_size=4),
     "minimum": lambda node: st.integers(node["minimum"] - 3, node["minimum"])
     | st.floats(node["minimum"] - 2, node["minimum"] + 1),
+    "maximum": lambda node: st.integers(node["maximum"] - 2, node["maximum"] + 3)
+    | st.sampled_from([float(2**63), 1e19, 9.2e18, 10**20]),
     "items": lambda node: st.lists(ANY_JSON, max_size=2),
     "format": lambda node: st.sampled_from(["", "2024-01-02", "2024-01-02 10:11:12", "02/01/2024", "2024-01-02T10:11:12"]),
 }
@@ -442,3 +458,206 @@ def test_broken_documented_examples_agree_with_jsonschema(body: Any) -> None:
 @given(broken(from_schema(SCHEMA)))
 def test_broken_generated_bodies_agree_with_jsonschema(body: Any) -> None:
     _check_against_the_oracle(body)
+
+
+# Bodies that used to raise: too deep, cyclic, text UTF-8 cannot encode, integers too long; ids beyond 64 bits.
+
+MAX_ID = 2**63 - 1
+
+
+def _shown(report: kn.ValidationReport) -> None:
+    """What a notebook or a terminal shows of a report works (repr and HTML print as UTF-8), warnings included."""
+    repr(report).encode("utf-8")
+    report._repr_html_().encode("utf-8")
+    report.to_frame().to_string()
+    assert isinstance(report.warnings, list)
+
+
+def _dicts(levels: int) -> Any:
+    """``levels`` objects one inside the other (under "a"), built without recursion."""
+    value: Any = 1
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+def _lists(levels: int) -> Any:
+    """``levels`` arrays one inside the other, built without recursion."""
+    value: Any = 1
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("levels", [331, 100_000])
+@pytest.mark.parametrize("kind, part", [(dict, "a"), (list, "0")])
+def test_nesting_deeper_than_the_limit_is_one_error_where_the_limit_is_passed(
+    example: dict[str, Any], levels: int, kind: type, part: str
+) -> None:
+    deep = _dicts(levels) if kind is dict else _lists(levels)
+    example["order_info"]["associate_fields"] = {"deep": deep}
+    report = kn.validate(example)
+    # body, order_info, associate_fields: the 64th level is 61 steps below "deep", and the 65th is where it stops
+    assert [(e.path, e.keyword) for e in report.errors] == [
+        (paths.join(("order_info", "associate_fields", "deep", *[part] * 61)), "depth")
+    ]
+    assert "deeper than 64 levels" in report.errors[0].message
+    assert isinstance(report.errors[0].value, str) and len(report.errors[0].value) <= 80
+    assert not kn.Validator().is_valid(example)
+    _shown(report)
+
+
+def test_nesting_up_to_the_limit_is_valid(example: dict[str, Any]) -> None:
+    example["order_info"]["associate_fields"] = {"deep": _dicts(61)}  # 64 levels with the body's three
+    assert kn.validate(example).ok
+    example["order_info"]["associate_fields"] = {"deep": _dicts(62)}
+    assert [e.keyword for e in kn.validate(example).errors] == ["depth"]
+
+
+def test_a_deep_value_in_a_declared_field_is_reported_and_the_rest_still_checked(example: dict[str, Any]) -> None:
+    validator = kn.Validator(kn.with_associate_fields(order={"slot": "string"}, strict=True))
+    example["order_info"]["associate_fields"] = {"slot": _lists(500)}
+    example["customer_info"]["phone"] = 7
+    report = validator.validate(example)
+    assert [(e.path, e.keyword) for e in report.errors] == [
+        ("customer_info.phone", "type"),
+        ("order_info.associate_fields.slot", "type"),
+        (paths.join(("order_info", "associate_fields", "slot", *["0"] * 61)), "depth"),
+    ]
+    _shown(report)
+
+
+def test_a_body_inside_itself_is_one_error_where_the_cycle_closes(example: dict[str, Any]) -> None:
+    example["order_info"]["associate_fields"] = {"again": example}
+    report = kn.validate(example)
+    assert [(e.path, e.keyword) for e in report.errors] == [("order_info.associate_fields.again", "cycle")]
+    assert "contains itself: it is the body" in report.errors[0].message
+    _shown(report)
+
+
+def test_a_cycle_through_a_list_is_one_error_where_it_closes(example: dict[str, Any]) -> None:
+    items: list[Any] = ["x"]
+    example["customer_info"]["additional_fields"] = {"items": items}
+    items.append({"back": items})
+    report = kn.validate(example)
+    assert [(e.path, e.keyword) for e in report.errors] == [("customer_info.additional_fields.items.1.back", "cycle")]
+    assert "it is customer_info.additional_fields.items" in report.errors[0].message
+    _shown(report)
+
+
+def test_a_cycle_in_an_undeclared_schema_place_is_reported_not_raised() -> None:
+    body: dict[str, Any] = {"a": []}
+    body["a"].append(body)
+    report = kn.Validator({"type": "object", "properties": {"a": {"type": "array", "items": {"$ref": "#"}}}}).validate(body)
+    assert [(e.path, e.keyword) for e in report.errors] == [("a.0", "cycle")]
+
+
+@pytest.mark.parametrize(
+    "where, value, path",
+    [
+        (("customer_info", "customer_name"), "AB\ud800", "customer_info.customer_name"),
+        (("customer_info", "city"), "\udcff", "customer_info.city"),
+        (("contact_info", 0, "gender"), "M\udc80", "contact_info.0.gender"),
+        (("order_info", "associate_fields"), {"slot": ["am", "\ud83d\ude00"]}, "order_info.associate_fields.slot.1"),
+        (("order_info", "associate_fields"), {"sl\udc80t": "am"}, "order_info.associate_fields.sl\udc80t"),
+    ],
+    ids=["required text", "grouped text", "in a contact", "free-form value", "free-form key"],
+)
+def test_text_utf8_cannot_encode_is_an_error_by_path(
+    example: dict[str, Any], where: tuple[Any, ...], value: Any, path: str
+) -> None:
+    node: Any = example
+    for part in where[:-1]:
+        node = node[part]
+    node[where[-1]] = value
+    report = kn.validate(example)
+    assert [(e.path, e.keyword) for e in report.errors] == [(path, "encoding")]
+    assert "UTF-8 cannot encode" in report.errors[0].message and "\\u" in report.errors[0].message
+    assert not kn.Validator().is_valid(example)
+    _shown(report)
+    with pytest.raises(UnicodeEncodeError):
+        json.dumps(example, ensure_ascii=False).encode("utf-8")  # what the error saves a send from
+
+
+def test_an_integer_too_long_to_write_is_an_error_not_an_exception(example: dict[str, Any]) -> None:
+    example["order_info"]["associate_fields"] = {"count": 10**5000}
+    example["customer_info"]["customer_id"] = -(10**4400)
+    report = kn.validate(example)
+    assert [(e.path, e.keyword) for e in report.errors] == [
+        ("customer_info.customer_id", "json"),
+        ("order_info.associate_fields.count", "json"),
+    ]
+    assert "5001 digits" in report.errors[1].message and report.errors[1].value == "<an integer of 5001 digits>"
+    _shown(report)
+
+
+ID_FIELDS = [
+    "order_info.order_id",
+    "order_info.ticket_id",
+    "customer_info.customer_id",
+    "enquiry_info.enquiry_id",
+    "contact_info.0.contact_id",
+]
+
+
+@pytest.mark.parametrize("path", ID_FIELDS)
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("1" * 20, "20 digits, above 9223372036854775807 (2^63-1: ids are 64-bit)"),
+        (str(MAX_ID + 1), "19 digits, above 9223372036854775807 (2^63-1: ids are 64-bit)"),
+        ("9" * 19, "19 digits, above 9223372036854775807"),
+        ("1" * 5000, "5000 digits, above 9223372036854775807"),
+        (MAX_ID + 1, "must be at most 9223372036854775807 (2^63-1: ids are 64-bit), got 9223372036854775808"),
+        (10**20, "must be at most 9223372036854775807 (2^63-1: ids are 64-bit), got 100000000000000000000"),
+        (float(2**63), "must be at most 9223372036854775807"),
+    ],
+)
+def test_an_id_beyond_64_bits_is_an_error_that_says_the_limit(example: dict[str, Any], path: str, value: Any, words: str) -> None:
+    paths.set(example, path, value)
+    report = kn.validate(example)
+    assert [e.path for e in report.errors] == [path]
+    assert words in report.errors[0].message
+    assert report.errors[0].keyword in ("pattern", "maximum")
+
+
+@pytest.mark.parametrize("value", [MAX_ID, str(MAX_ID), "000" + str(MAX_ID), "1" * 18, 1])
+def test_ids_up_to_2_63_minus_1_are_valid(example: dict[str, Any], value: Any) -> None:
+    for path in ("order_info.order_id", "order_info.ticket_id", "customer_info.customer_id", "contact_info.0.contact_id"):
+        paths.set(example, path, value)
+    assert kn.validate(example).ok
+
+
+def test_an_add_takes_no_id_or_one_within_64_bits(example: dict[str, Any]) -> None:
+    add = kn.load_schema(action="add")
+    example["order_info"]["order_id"] = ""
+    assert kn.validate(example, add).ok
+    example["order_info"]["order_id"] = str(MAX_ID + 1)
+    assert "above 9223372036854775807" in kn.validate(example, add).errors[0].message
+
+
+def test_short_values_of_deep_or_cyclic_containers_cost_only_their_length() -> None:
+    from kapture_nb.validation import shorten
+
+    cyclic: list[Any] = [1]
+    cyclic.append(cyclic)
+    assert shorten(cyclic) == "[1, [...]]" == repr(cyclic)
+    deep = shorten(_lists(100_000))
+    assert len(deep) == 80 and deep.startswith("[[[[") and deep.endswith("…")
+    ordinary = {"a": [1, 2.5, None, True, "x"], "b": (1,), "c": {}}
+    assert shorten(ordinary) == repr(ordinary)
+    assert shorten(10**5000) == "<an integer of 5001 digits>" and shorten(10**30) == 10**30
+    assert shorten("x\ud800") == "x\\ud800"
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [None, True, {"type": "array", "items": {"$ref": "#"}}, {"properties": {"t": {"enum": [1]}}}],
+    ids=["request", "true", "recursive", "enum"],
+)
+def test_a_foreign_object_holding_anything_is_reported_without_showing_all_of_it(schema: Any) -> None:
+    body = {"t": (_lists(100_000),), "n": np.int64(1)}
+    report = kn.validate(body, schema)
+    assert {(e.path, e.keyword) for e in report.errors} >= {("t", "json"), ("n", "json")}
+    assert all(len(str(e.value)) <= 80 for e in report.errors)
+    _shown(report)

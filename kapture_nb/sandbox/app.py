@@ -21,10 +21,10 @@ from .. import paths
 from ..effects import Rules
 from ..exceptions import ConfigurationError
 from ..orderframes import order_id_of
-from ..schema import ENDPOINT, for_add, load_schema
+from ..schema import ENDPOINT, MAX_ID, for_add, load_schema
 from ..validation import Validator
 from .faults import DropConnection, Faults
-from .store import Ids, Orders, OrderStore, UnknownOrderError
+from .store import IdRangeError, Ids, Orders, OrderStore, UnknownOrderError
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +133,8 @@ class SandboxApp:
 
     Documented behaviour: Basic auth (401 ``{"message": "Invalid Auth Key", "status": "failed"}``),
     the update success body, HTTP 400/404/500. Sandbox assumptions (the docs are silent): bodies are
-    checked against the request schema (400 with an ``errors`` list); an update of an unknown
+    checked against the request schema (400 with an ``errors`` list), and an id above 2^63-1 is a 400
+    even where a schema of the user's own lets it through (ids are 64-bit); an update of an unknown
     order_id is a 404 ``{"status": "failed", "message": "Order <id> not found"}`` (or creates the
     order with ``unknown_order="create"``); a body without order_id (or with "") adds an order and
     gets "Order Added successfully !", ``action_event`` "ORDER_CREATION" and an ``order_id`` in
@@ -267,7 +268,8 @@ class SandboxApp:
         refusal: Response | None = None
         if entry["auth_ok"]:
             body, refusal = self._body(request)
-            entry["order_id"] = order_id_of(body)
+            order_id = order_id_of(body)
+            entry["order_id"] = order_id if order_id is not None and order_id <= MAX_ID else None  # the log's column is Int64
         if faults is not None and fault is not None:
             entry["fault"] = fault.kind
             if fault.kind is not None and fault.replaces_answer:
@@ -317,10 +319,15 @@ class SandboxApp:
             ids = self.store.update(body)
         except UnknownOrderError as exc:
             return _failed(404, str(exc))
+        except IdRangeError as exc:  # a schema of the user's own that lets such ids through
+            return _failed(400, f"Invalid request body: {exc}")
         return _success("Order Updated successfully !", "ORDER_FIELD_UPDATION", ids)
 
     def _add(self, body: dict[str, Any], entry: dict[str, Any]) -> Response:
-        ids = self.store.add(body)
+        try:
+            ids = self.store.add(body)
+        except IdRangeError as exc:
+            return _failed(400, f"Invalid request body: {exc}")
         entry["order_id"] = ids.order_id
         return _success("Order Added successfully !", "ORDER_CREATION", ids, order_id=ids.order_id)
 
@@ -332,8 +339,8 @@ class SandboxApp:
         """The request log in arrival order: time, method, path, auth_ok, order_id, http_status, fault, elapsed_ms.
 
         Only the latest ``log_limit`` requests are kept. A request still in progress has no http_status nor
-        elapsed_ms yet; a dropped connection has no http_status. Neither the Authorization header nor the
-        password is ever recorded.
+        elapsed_ms yet; a dropped connection has no http_status; an order_id that is no id, or above 2^63-1,
+        is missing (the column is Int64). Neither the Authorization header nor the password is ever recorded.
         """
         with self._log_lock:
             rows = [dict(entry) for entry in self._log]

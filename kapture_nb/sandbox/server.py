@@ -169,6 +169,8 @@ class Sandbox:
             update_flags=update_flags,
             empty=empty,
         )
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ConfigurationError(f"port must be a whole number from 0 to 65535 (0 picks a free one), got {port!r}")
         self.threads = threads
         self.username = username
         self._password = password

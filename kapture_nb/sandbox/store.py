@@ -10,9 +10,10 @@ import pandas as pd
 from .. import paths
 from ..effects import Rules, apply, effects
 from ..exceptions import BodyTypeError, ConfigurationError, KaptureError
-from ..jsonvalues import json_copy
+from ..jsonvalues import MAX_DEPTH, json_copy, problems
 from ..orderframes import ID_PATHS, as_id, check_columns, order_id_of, orders_of
-from ..schema import documented_example, template
+from ..schema import MAX_ID, documented_example, template
+from ..validation import shorten
 
 SECTIONS = ("customer_info", "contact_info", "enquiry_info", "order_info")
 ID_COLUMNS = ["order_id", "customer_id", "enquiry_id", "contact_id"]
@@ -39,6 +40,10 @@ class UnknownOrderError(KaptureError, LookupError):
     def __init__(self, order_id: int) -> None:
         self.order_id = order_id
         super().__init__(f"Order {order_id} not found")
+
+
+class IdRangeError(KaptureError, ValueError):
+    """An id above ``MAX_ID`` (2^63-1): the store, as Kapture, keeps ids as 64-bit integers, and its tables as Int64."""
 
 
 class OrderStore:
@@ -121,16 +126,21 @@ class OrderStore:
         return self
 
     def update(self, body: Mapping[str, Any]) -> Ids:
-        """Apply an update as the rules say (``effects.py``): flagged sections written, custom fields merged key by key."""
+        """Apply an update as the rules say (``effects.py``): flagged sections written, custom fields merged key by key.
+
+        Raises IdRangeError, storing nothing, when an id of the body is above ``MAX_ID``.
+        """
         order_id = order_id_of(body)
         if order_id is None:
             raise ValueError("an update needs order_info.order_id: a positive integer or a string of digits")
+        given = _given_ids(body)
+        _check_range(given)
         with self._lock:
             held = self._orders.get(order_id)
             if held is None:
                 if self.unknown_order == "reject":
                     raise UnknownOrderError(order_id)
-                ids = self._new_ids(_given_ids(body))
+                ids = self._new_ids(given)
                 self._put(body, ids)
                 return ids
             apply(held, effects(held, body, self.rules))
@@ -139,14 +149,22 @@ class OrderStore:
             return kept
 
     def add(self, body: Mapping[str, Any]) -> Ids:
-        """Create an order from the body with a new order_id (and new ids wherever the body gives none)."""
+        """Create an order from the body with a new order_id (and new ids wherever the body gives none).
+
+        Raises IdRangeError, storing nothing, when an id of the body is above ``MAX_ID``.
+        """
+        given = {**_given_ids(body), "order_id": None}
+        _check_range(given)
         with self._lock:
-            ids = self._new_ids({**_given_ids(body), "order_id": None})
+            ids = self._new_ids(given)
             self._put(body, ids)
             return ids
 
     def frame(self) -> pd.DataFrame:
-        """One row per order: order_id, customer_id, enquiry_id, contact_id (Int64), then every leaf by dotted path."""
+        """One row per order: order_id, customer_id, enquiry_id, contact_id (Int64), then every leaf by dotted path.
+
+        A custom field's column is Int64 when its values are whole numbers that fit in 64 bits; otherwise they stay as they are.
+        """
         with self._lock:
             rows = [{**held["ids"]._asdict(), **paths.flatten({s: held[s] for s in SECTIONS})} for held in self._orders.values()]
         columns = list(dict.fromkeys(ID_COLUMNS + [key for row in rows for key in row]))
@@ -154,7 +172,7 @@ class OrderStore:
         # A column of whole numbers with gaps stays whole (Int64), not float64: custom fields keep their type.
         for column in columns:
             values = [row.get(column) for row in rows]
-            if column in ID_COLUMNS or (any(v is not None for v in values) and all(v is None or type(v) is int for v in values)):
+            if column in ID_COLUMNS or (any(v is not None for v in values) and all(v is None or _int64(v) for v in values)):
                 frame[column] = pd.array(values, dtype="Int64")
         return frame
 
@@ -165,6 +183,8 @@ class OrderStore:
             value = given[name]
             if value is None:
                 value = self._last[name] + 1
+                if value > MAX_ID:
+                    raise IdRangeError(f"no new {name} is left: the store holds {MAX_ID} (2^63-1), the largest id")
             self._last[name] = max(self._last[name], value)
             chosen[name] = value
         return Ids(**chosen)
@@ -186,11 +206,35 @@ def _given_ids(body: Any) -> dict[str, int | None]:
     return {name: as_id(paths.get(body, path)) for name, path in ID_PATHS.items()}
 
 
+def _int64(value: Any) -> bool:
+    return type(value) is int and -MAX_ID - 1 <= value <= MAX_ID
+
+
+def _out_of_range(given: Mapping[str, int | None]) -> str | None:
+    """What is wrong with the first id above MAX_ID, in words; None when every id fits."""
+    for name, value in given.items():
+        if value is not None and value > MAX_ID:
+            return f"{ID_PATHS[name]} {shorten(value, 40)} is above {MAX_ID} (2^63-1: ids are 64-bit)"
+    return None
+
+
+def _check_range(given: Mapping[str, int | None]) -> None:
+    problem = _out_of_range(given)
+    if problem is not None:
+        raise IdRangeError(problem)
+
+
 def _seeds(orders: Orders) -> list[tuple[Mapping[str, Any], dict[str, int | None]]]:
     """Each order's body and the ids it gives."""
     if isinstance(orders, pd.DataFrame):
         check_columns(orders)
-        return [(body, ids) for _label, body, ids in orders_of(orders, base=template)]
+        seeds: list[tuple[Mapping[str, Any], dict[str, int | None]]] = []
+        for label, row, ids in orders_of(orders, base=template):
+            problem = _out_of_range(ids)
+            if problem is not None:
+                raise ConfigurationError(f"row {label!r}: {problem}")
+            seeds.append((row, ids))
+        return seeds
     bodies = [orders] if isinstance(orders, Mapping) else list(orders)
     for index, body in enumerate(bodies):
         if not isinstance(body, Mapping):
@@ -198,7 +242,15 @@ def _seeds(orders: Orders) -> list[tuple[Mapping[str, Any], dict[str, int | None
         given = paths.get(body, "order_info.order_id")
         if given not in (None, "") and as_id(given) is None:
             raise ConfigurationError(
-                f"orders[{index}]: order_info.order_id {given!r} is not an id (a positive whole number or its digits); "
+                f"orders[{index}]: order_info.order_id {shorten(given)!r} is not an id (a positive whole number or its digits); "
                 'leave it out, or "", for a new order'
             )
+        problem = _out_of_range(_given_ids(body))
+        if problem is not None:
+            raise ConfigurationError(f"orders[{index}]: {problem}")
+        unwalkable = next((p for p in problems(body) if p.kind in ("depth", "cycle")), None)
+        if unwalkable is not None:
+            where = paths.join(unwalkable.parts)
+            shape = "holds itself (a cycle)" if unwalkable.kind == "cycle" else f"nests deeper than {MAX_DEPTH} levels"
+            raise ConfigurationError(f"orders[{index}]: {where} {shape}: an order is plain JSON")
     return [(body, _given_ids(body)) for body in bodies]
