@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from .exceptions import KaptureError
+from .jsonvalues import MAX_DEPTH  # the sandbox's limit too
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 STDIN = "-"
 MAX_BYTES = 256 * 1024 * 1024
-MAX_DEPTH = 64  # the sandbox's limit too: a body nested deeper is refused before the validator walks it
 _TOO_DEEP = f"arrays and objects nest deeper than {MAX_DEPTH} levels, the limit"
 _KINDS = (
     (stat.S_ISDIR, "a directory"),

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 import kapture_nb as kn
-from helpers import HostileServer, free_port, http_answer
+from helpers import HostileServer, free_port, http_answer, orders
 from kapture_nb.client import resolve_base_url
 
 
@@ -353,3 +353,21 @@ def test_a_body_json_cannot_carry_is_a_row_and_never_sent(fresh_sandbox, example
         row = client.update_order(example, validate=False).iloc[0]
     assert not row["ok"] and row["error"].startswith("not sent, the body is not JSON") and said in row["error"]
     assert len(sb.requests) == 0
+
+
+def test_a_batch_through_slow_and_dropped_answers_applies_each_order_at_most_once(fresh_sandbox):
+    frame = orders(100)
+    sb = fresh_sandbox(orders=frame, faults=kn.Faults(seed=3, rates={"slow": 0.2, "drop": 0.2, "503": 0.1}, slow_seconds=0.6))
+    frame["order_info.remarks"] = "after"
+    with sb.client(timeout=(3, 0.3)) as client:
+        results = client.update_orders(frame, concurrency=4, progress=False)
+    time.sleep(1.0)  # the slow answers the client gave up on are still being applied
+    log = sb.requests
+    applied = log.loc[log["http_status"].eq(200).fillna(False), "order_id"]
+    assert applied.is_unique  # no order applied twice: nothing that may have reached the server was sent again
+    stored = set(sb.orders.loc[sb.orders["order_info.remarks"].eq("after").fillna(False), "order_info.order_id"].astype(int))
+    ok = set(results.loc[results["ok"], "order_id"])
+    unknown = results["status"].eq(kn.UNKNOWN).fillna(False)
+    assert ok <= stored and stored <= ok | set(results.loc[unknown, "order_id"])
+    # every slow or dropped answer is an unknown row (a busy machine may add a timed-out ordinary answer)
+    assert unknown.sum() >= log["fault"].isin(["slow", "drop"]).sum() > 0

@@ -105,7 +105,9 @@ def badge(title: str, errors: Iterable[FieldError]) -> str:
 def describe_kept(value: Any) -> str:
     """A short note on a loaded value the widget cannot show."""
     kind = "null" if value is None else type(value).__name__
-    return f"kept as loaded: {shorten(repr(value), 60)} ({kind}); editing the field replaces it"
+    # shorten() of a container writes at most 60 characters of its repr, however deep it nests; a str is shown quoted
+    shown = shorten(repr(value), 60) if isinstance(value, str) else shorten(value, 60)
+    return f"kept as loaded: {shown} ({kind}); editing the field replaces it"
 
 
 def messages_html(errors: Iterable[FieldError], note: str = "", indent: str = "0", at: tuple[str, ...] | None = None) -> str:

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 from .. import paths
 from ..effects import Rules
 from ..exceptions import ConfigurationError
+from ..jsonvalues import MAX_DEPTH  # nested deeper: refused before json.loads or the validator could recurse
 from ..orderframes import order_id_of
 from ..schema import ENDPOINT, MAX_ID, for_add, load_schema
 from ..validation import Validator
@@ -42,7 +43,6 @@ _REQUEST_DTYPES: dict[str, Any] = {
 LOG_LIMIT = 100_000
 ARRIVED = "kapture.arrived"  # environ key of when the server saw the request arrive, on the app's clock; else: when called
 MAX_BODY_BYTES = 16 * 1024 * 1024
-MAX_DEPTH = 64  # arrays and objects nested deeper are refused before json.loads or the validator could recurse on them
 _READ_SIZE = 64 * 1024
 _STRUCTURE = re.compile(r'(?P<string>"(?:[^"\\]|\\.)*"?)|(?P<open>[\[{])|(?P<close>[\]}])', re.DOTALL)
 _now = time.perf_counter  # the clock of arrivals and due times (the Sandbox's server stamps arrivals with it too)
