@@ -243,7 +243,13 @@ def _send_all(send: Send, batch: Batch, options: BatchOptions, book: Journal | N
             limiter.wait(stop.event)
         if stop.reason is not None:  # looked at as late as possible: after a stop, no new request starts
             return unsent(position, stop.reason)
-        row = send(body).row()
+        try:
+            row = send(body).row()
+        except Exception as exc:  # a send that raises is a bug; its row must not take the batch's frame down with it
+            log.exception("row %r: the send raised", label)
+            said = f"the send raised {type(exc).__name__}; the server may have applied it (see the log)"
+            order_id = paths.get(body, "order_info.order_id")
+            return SendResult(order_id=order_id, error=f"outcome unknown: {said}", unknown=True).row()
         if row["http_status"] == 401:
             said = row["message"] or "unauthorized"
             stop.set(f"the batch stopped after HTTP 401 on row {label!r} ({said}); check the credentials")

@@ -5,6 +5,7 @@ import json
 import logging
 import os
 import shlex
+import ssl
 import time
 import traceback
 from collections.abc import Mapping
@@ -215,7 +216,7 @@ class KaptureClient:
                         why = f"the server asks to wait (Retry-After: {asked[:40]})" if asked else f"the backoff is {wait:g} s"
                         given_up = f"HTTP {status}: {why}, {_TOO_LONG}; not retried"
                 try:
-                    text = _body_text(response, self.max_response_bytes, due)
+                    text = _body_text(response, self.max_response_bytes, due, self._timeouts(due - time.monotonic())[1])
                 except (_Unread, requests.RequestException, urllib3.exceptions.HTTPError) as exc:
                     said = f"HTTP {status}, then {_unread_reason(exc, self.timeout)}"
                     if 200 <= status < 300:
@@ -231,7 +232,7 @@ class KaptureClient:
         """The connect and read timeouts of one attempt: the client's, or less when the deadline is nearer."""
         connect, read = self.timeout if isinstance(self.timeout, tuple) else (self.timeout, self.timeout)
         left = max(left, 0.001)
-        return min(connect, left), min(read, left)
+        return min(connect if connect is not None else left, left), min(read if read is not None else left, left)
 
     def _prepared(self, data: bytes) -> requests.PreparedRequest:
         # Headers and auth are prepared once per client; each send copies the headers and sets the body.
@@ -312,7 +313,12 @@ def _connect_failure(exc: requests.RequestException) -> urllib3.exceptions.HTTPE
     """urllib3's error when ``exc`` is a failure to connect (so the request surely did not go out), else None."""
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     # NewConnectionError (refused, unreachable, a name that does not resolve) is a ConnectTimeoutError in urllib3 2.
-    return reason if isinstance(reason, urllib3.exceptions.ConnectTimeoutError) else None
+    if isinstance(reason, urllib3.exceptions.ConnectTimeoutError):
+        return reason
+    # A certificate that failed verification stops the handshake: nothing was sent. The policy does not retry it
+    # ("other"), and its row is a plain failure, so a rerun after fixing the CA bundle sends it.
+    inner = reason.args[0] if isinstance(reason, urllib3.exceptions.SSLError) and reason.args else None
+    return reason if isinstance(inner, ssl.SSLCertVerificationError) else None
 
 
 def _wait_before_retry(retry: Retry, response: requests.Response) -> tuple[float, Retry | None]:
@@ -321,19 +327,32 @@ def _wait_before_retry(retry: Retry, response: requests.Response) -> tuple[float
         following = retry.increment("POST", response.url, response=response.raw)
     except MaxRetryError:
         return 0.0, None
-    asked = following.get_retry_after(response.raw)
+    try:
+        asked = following.get_retry_after(response.raw)
+    except (urllib3.exceptions.InvalidHeader, ValueError, OverflowError):  # "Retry-After: soon": the backoff, then
+        asked = None
     return (following.get_backoff_time() if asked is None else asked), following
 
 
-def _body_text(response: requests.Response, limit: int, due: float) -> str:
+def _body_text(response: requests.Response, limit: int, due: float, read_timeout: float) -> str:
     """The response's body as text, decompressed, read at most to ``limit`` bytes and until ``due``."""
     parts: list[bytes] = []
     size = 0
+    sock = getattr(response.raw.connection, "sock", None)
+    past_deadline = "the row's deadline passed while the response was being read"
     while True:
-        if time.monotonic() > due:
-            raise _Unread("the row's deadline passed while the response was being read")
-        # read1: what has arrived, so a body dripped byte by byte cannot outlast the deadline
-        chunk = response.raw.read1(_READ_SIZE, decode_content=True)
+        left = due - time.monotonic()
+        if left <= 0:
+            raise _Unread(past_deadline)
+        if sock is not None:  # one stalled read may not outlast the deadline either
+            sock.settimeout(min(read_timeout, left))
+        try:
+            # read1: what has arrived, so a body dripped byte by byte cannot outlast the deadline
+            chunk = response.raw.read1(_READ_SIZE, decode_content=True)
+        except urllib3.exceptions.ReadTimeoutError:
+            if read_timeout > left:  # the wait was cut to the deadline, and the deadline it was
+                raise _Unread(past_deadline) from None
+            raise
         if not chunk:
             break
         size += len(chunk)
@@ -342,7 +361,7 @@ def _body_text(response: requests.Response, limit: int, due: float) -> str:
         parts.append(chunk)
     try:
         return b"".join(parts).decode(response.encoding or "utf-8", "replace")
-    except LookupError:  # a charset Python does not know
+    except (LookupError, UnicodeError):  # a charset Python does not know, or one that is no text encoding (idna)
         return b"".join(parts).decode("utf-8", "replace")
 
 
@@ -357,7 +376,10 @@ def _unread_reason(exc: BaseException, timeout: Any) -> str:
 
 
 def _redirected(status: int, location: str | None, url: str) -> str:
-    host = urlsplit(urljoin(url, location or "")).hostname if location else None
+    try:
+        host = urlsplit(urljoin(url, location)).hostname if location else None
+    except ValueError:  # a Location urlsplit cannot read ("http://[::1")
+        host = None
     where = f"redirected to {host}" if host else "a redirect"
     return f"HTTP {status}: {where}; Kapture's API does not redirect: check base_url (the redirect was not followed)"
 

@@ -20,6 +20,7 @@ RESULT_COLUMNS = [
     "order_id", "ok", "http_status", "status", "message", "result", "customer_id", "enquiry_id",
     "contact_id", "action", "action_event", "error", "attempts", "elapsed_ms", "response",
 ]
+SHORT_TEXT_CHARS = 500  # of a response's status or message, in their columns and in error texts
 KEPT_RESPONSE_CHARS = 16 * 1024  # of a response's text, the frame and the journal keep this much, marked when cut
 _INT64_LOW, _INT64_HIGH = -(2**63), 2**63 - 1
 _INT = ("order_id", "http_status", "customer_id", "enquiry_id", "contact_id", "attempts")
@@ -60,8 +61,8 @@ class SendResult:
     def row(self) -> dict[str, Any]:
         """This result as a dict with the RESULT_COLUMNS keys."""
         payload = self.payload if isinstance(self.payload, dict) else {}
-        status = _either(payload, "status", "Status")
-        message = _either(payload, "message", "Message")
+        status = _short(_either(payload, "status", "Status"))
+        message = _short(_either(payload, "message", "Message"))
         if self.dry_run:  # a dry run never claims success: ok stays False, error says why a body would not go
             status, message = DRY_RUN, "would be sent" if self.error is None else "would not be sent"
         elif self.unknown:
@@ -144,7 +145,14 @@ def _attempts_of(raw_response: Any) -> int:
 
 
 def _as_text(value: Any) -> str | None:
-    return None if value is None else str(value)
+    return None if value is None else _short(str(value))
+
+
+def _short(value: Any) -> Any:
+    """Text cut to SHORT_TEXT_CHARS, marked; other values as they are (a status or message repeats in every row)."""
+    if isinstance(value, str) and len(value) > SHORT_TEXT_CHARS:
+        return f"{value[:SHORT_TEXT_CHARS]}... [cut: {len(value):,} characters]"
+    return value
 
 
 def _order_id_of_request(request: requests.PreparedRequest | None) -> Any:

@@ -368,3 +368,16 @@ def test_a_worker_waiting_for_the_rate_limit_does_not_start_after_a_401(unauthor
         results = client.update_orders(frame, concurrency=8, rate_limit=0.1, progress=False)
     assert unauthorized.posts == 1
     assert results["http_status"].iloc[0] == 401 and results["http_status"].iloc[1:].isna().all()
+
+
+def test_a_send_that_raises_is_an_unknown_row_and_the_other_rows_keep_their_results():
+    def send(body):
+        if body["order_info"]["order_id"] == FIRST_ID + 1:
+            raise RuntimeError("a bug in a send")
+        success = {"status": "success", "Order": {"result": True}}
+        return SendResult(order_id=body["order_info"]["order_id"], http_status=200, payload=success)
+
+    results = send_many(send, bodies_of(orders(4)), BatchOptions(concurrency=2, progress=False))
+    assert results["ok"].tolist() == [True, False, True, True]
+    assert results.iloc[1]["status"] == "unknown"
+    assert results.iloc[1]["error"].startswith("outcome unknown: the send raised RuntimeError")

@@ -1,6 +1,9 @@
 import gzip
 import json
 import shlex
+import shutil
+import ssl
+import subprocess
 import time
 
 import pandas as pd
@@ -371,3 +374,59 @@ def test_a_batch_through_slow_and_dropped_answers_applies_each_order_at_most_onc
     assert ok <= stored and stored <= ok | set(results.loc[unknown, "order_id"])
     # every slow or dropped answer is an unknown row (a busy machine may add a timed-out ordinary answer)
     assert unknown.sum() >= log["fault"].isin(["slow", "drop"]).sum() > 0
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (http_answer(503, b"{}", {"Retry-After": "soon"}), "HTTP 503"),
+        (http_answer(302, b"", {"Location": "http://[::1"}), "HTTP 302: a redirect; Kapture's API does not redirect"),
+        (http_answer(200, b'{"status": "success"}', {"Content-Type": "application/json; charset=idna"}), "Order.result is null"),
+        (http_answer(200, json.dumps({"status": "x" * 200_000}).encode()), "status 'xxx"),
+    ],
+)
+def test_odd_answers_are_rows_with_short_errors(example, answer, error):
+    with _answering(answer) as server, _client(server.url, retries=1) as client:
+        row = client.update_order(example).iloc[0]
+    assert not row["ok"] and row["error"].startswith(error) and len(row["error"]) < 1_000
+    assert row["status"] is pd.NA or len(row["status"]) < 1_000
+
+
+def test_no_timeout_means_the_deadline_bounds_the_wait(example):
+    with _answering(http_answer(200, b'{"status": "success", "Order": {"result": true}}')) as server:
+        with _client(server.url, timeout=None) as client:
+            assert client.update_order(example).iloc[0]["ok"]
+        with _client(server.url, timeout=(5, None)) as client:
+            assert client.update_order(example).iloc[0]["ok"]
+
+
+def test_a_stall_in_the_middle_of_an_answer_ends_at_the_deadline(example):
+    def stall(request, connection):
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+        time.sleep(10)
+
+    with HostileServer(stall) as server, _client(server.url, deadline=1.0, timeout=(5, 30)) as client:
+        row = client.update_order(example).iloc[0]
+    assert row["status"] == "unknown" and row["http_status"] == 200
+    assert row["elapsed_ms"] < 5_000  # the read timeout (30 s) was cut to what the deadline left
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a self-signed certificate")
+def test_a_certificate_that_fails_verification_is_a_failure_not_an_unknown_outcome(example, tmp_path):
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    make = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"]
+    subprocess.run([*make, "-keyout", key, "-out", cert], check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    def tls(request, connection):  # never reached: the client refuses the certificate during the handshake
+        connection.sendall(http_answer(200, b"{}"))
+
+    server = HostileServer(tls, host="localhost")
+    # the handshake happens on the first read, in the server's handler, which takes a refused one quietly
+    server._listener = context.wrap_socket(server._listener, server_side=True, do_handshake_on_connect=False)
+    url = server.url.replace("http:", "https:")
+    with server, kn.KaptureClient(base_url=url, username="u", password="p", retries=2) as client:
+        row = client.update_order(example).iloc[0]
+    assert not row["ok"] and row["status"] is pd.NA and row["attempts"] == 1
+    assert row["error"].startswith("TLS error") and server.requests == []
