@@ -8,11 +8,13 @@ from .exceptions import (
     BodyTypeError,
     BodyValidationError,
     ConfigurationError,
+    JournalError,
+    JournalLockedError,
     KaptureError,
     MappingError,
 )
 from .frames import RESULT_COLUMNS, UNKNOWN, response_frame
-from .journal import JOURNAL_COLUMNS, JournalError, JournalLockedError, read_journal
+from .journal import JOURNAL_COLUMNS, read_journal
 from .mapping import Column, Const, FieldMapping, infer_associate_fields
 from .plan import ChangePlan, plan
 from .schema import documented_example, load_response_schema, load_schema, template, with_associate_fields

@@ -8,7 +8,8 @@ import unicodedata
 
 import requests
 
-from .exceptions import REDACTED, ConfigurationError, Redacted
+from .exceptions import ConfigurationError
+from .redacted import REDACTED, Redacted
 
 _SCHEME = re.compile(r"basic[ \t]+", re.IGNORECASE)
 _VISIBLE_ASCII = frozenset(map(chr, range(0x21, 0x7F)))

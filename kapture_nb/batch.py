@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import paths
-from .exceptions import BodyTypeError, ConfigurationError, KaptureError
+from .exceptions import BodyTypeError, ConfigurationError, JournalError, KaptureError
 from .frames import UNKNOWN, SendResult, frame_from_rows
-from .journal import Journal, JournalError, body_hash, row_key
+from .journal import Journal, body_hash, row_key
 from .mapping import Column, FieldMapping
 from .orderframes import order_id_of
 

@@ -5,13 +5,11 @@ import json
 import logging
 import os
 import shlex
-import ssl
 import time
 import traceback
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import pandas as pd
 import requests
@@ -31,11 +29,11 @@ from .retry import RETRY_AFTER_MAX, SAFE_STATUSES, make_retry
 from .schema import ENDPOINT
 from .settings import resolve_base_url, settings_from_env
 from .validation import Validator, validator_for
+from .wire import Unread, body_text, connect_failure, describe_failure, redirected, unread_reason, wait_before_retry
 
 log = logging.getLogger(__name__)
 
 _DEFAULT_POOL = 10
-_READ_SIZE = 64 * 1024
 _TOO_LONG = f"longer than the row's deadline allows or than kapture_nb waits (at most {RETRY_AFTER_MAX:g} s)"
 DEADLINE = 120.0  # seconds per row: connecting, retries, Retry-After waits and reading
 MAX_RESPONSE_BYTES = 1024 * 1024  # of a response's body, counted after decompression (a gzip bomb stops early)
@@ -185,8 +183,8 @@ class KaptureClient:
                     verify=self._verify, cert=None, proxies=self.session.proxies,
                 )
             except requests.RequestException as exc:
-                failure = _describe_failure(exc, self.timeout)
-                reason = _connect_failure(exc)
+                failure = describe_failure(exc, self.timeout)
+                reason = connect_failure(exc)
                 if reason is None:  # the request may have gone out: its outcome is the server's secret
                     log.info("POST %s: outcome unknown after %d attempt(s): %s", self.url, attempts, failure)
                     return result(error=_unknown(failure), unknown=True)
@@ -202,10 +200,10 @@ class KaptureClient:
             try:
                 status = response.status_code
                 if 300 <= status < 400:
-                    return result(http_status=status, error=_redirected(status, response.headers.get("Location"), self.url))
+                    return result(http_status=status, error=redirected(status, response.headers.get("Location"), self.url))
                 given_up = None
                 if retry.is_retry("POST", status, has_retry_after="Retry-After" in response.headers):
-                    wait, following = _wait_before_retry(retry, response)
+                    wait, following = wait_before_retry(retry, response)
                     if following is not None and wait <= RETRY_AFTER_MAX and time.monotonic() + wait < due:
                         retry = following
                         response.close()
@@ -216,9 +214,9 @@ class KaptureClient:
                         why = f"the server asks to wait (Retry-After: {asked[:40]})" if asked else f"the backoff is {wait:g} s"
                         given_up = f"HTTP {status}: {why}, {_TOO_LONG}; not retried"
                 try:
-                    text = _body_text(response, self.max_response_bytes, due, self._timeouts(due - time.monotonic())[1])
-                except (_Unread, requests.RequestException, urllib3.exceptions.HTTPError) as exc:
-                    said = f"HTTP {status}, then {_unread_reason(exc, self.timeout)}"
+                    text = body_text(response, self.max_response_bytes, due, self._timeouts(due - time.monotonic())[1])
+                except (Unread, requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+                    said = f"HTTP {status}, then {unread_reason(exc, self.timeout)}"
                     if 200 <= status < 300:
                         return result(http_status=status, error=_unknown(said), unknown=True)
                     return result(http_status=status, error=said)
@@ -303,110 +301,3 @@ class KaptureClient:
 
 def _unknown(what: str) -> str:
     return f"outcome unknown: {what}; the server may have applied it (see resend_unknown)"
-
-
-class _Unread(Exception):
-    """Why a response's body was not read to its end (besides the connection's own errors)."""
-
-
-def _connect_failure(exc: requests.RequestException) -> urllib3.exceptions.HTTPError | None:
-    """urllib3's error when ``exc`` is a failure to connect (so the request surely did not go out), else None."""
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    # NewConnectionError (refused, unreachable, a name that does not resolve) is a ConnectTimeoutError in urllib3 2.
-    if isinstance(reason, urllib3.exceptions.ConnectTimeoutError):
-        return reason
-    # A certificate that failed verification stops the handshake: nothing was sent. The policy does not retry it
-    # ("other"), and its row is a plain failure, so a rerun after fixing the CA bundle sends it.
-    inner = reason.args[0] if isinstance(reason, urllib3.exceptions.SSLError) and reason.args else None
-    return reason if isinstance(inner, ssl.SSLCertVerificationError) else None
-
-
-def _wait_before_retry(retry: Retry, response: requests.Response) -> tuple[float, Retry | None]:
-    """How long to wait before the next attempt (Retry-After, else the backoff) and the policy after it (None: no retry left)."""
-    try:
-        following = retry.increment("POST", response.url, response=response.raw)
-    except MaxRetryError:
-        return 0.0, None
-    try:
-        asked = following.get_retry_after(response.raw)
-    except (urllib3.exceptions.InvalidHeader, ValueError, OverflowError):  # "Retry-After: soon": the backoff, then
-        asked = None
-    return (following.get_backoff_time() if asked is None else asked), following
-
-
-def _body_text(response: requests.Response, limit: int, due: float, read_timeout: float) -> str:
-    """The response's body as text, decompressed, read at most to ``limit`` bytes and until ``due``."""
-    parts: list[bytes] = []
-    size = 0
-    sock = getattr(response.raw.connection, "sock", None)
-    past_deadline = "the row's deadline passed while the response was being read"
-    while True:
-        left = due - time.monotonic()
-        if left <= 0:
-            raise _Unread(past_deadline)
-        if sock is not None:  # one stalled read may not outlast the deadline either
-            sock.settimeout(min(read_timeout, left))
-        try:
-            # read1: what has arrived, so a body dripped byte by byte cannot outlast the deadline
-            chunk = response.raw.read1(_READ_SIZE, decode_content=True)
-        except urllib3.exceptions.ReadTimeoutError:
-            if read_timeout > left:  # the wait was cut to the deadline, and the deadline it was
-                raise _Unread(past_deadline) from None
-            raise
-        if not chunk:
-            break
-        size += len(chunk)
-        if size > limit:
-            raise _Unread(f"the response is over {limit:,} bytes (max_response_bytes); it was not read further")
-        parts.append(chunk)
-    try:
-        return b"".join(parts).decode(response.encoding or "utf-8", "replace")
-    except (LookupError, UnicodeError):  # a charset Python does not know, or one that is no text encoding (idna)
-        return b"".join(parts).decode("utf-8", "replace")
-
-
-def _unread_reason(exc: BaseException, timeout: Any) -> str:
-    if isinstance(exc, _Unread):
-        return str(exc)
-    if isinstance(exc, urllib3.exceptions.ReadTimeoutError | requests.Timeout):
-        return f"timed out reading the response (timeout {timeout})"
-    if isinstance(exc, urllib3.exceptions.DecodeError | requests.exceptions.ContentDecodingError):
-        return "its body could not be decompressed"
-    return "the connection was lost while the response was being read"
-
-
-def _redirected(status: int, location: str | None, url: str) -> str:
-    try:
-        host = urlsplit(urljoin(url, location)).hostname if location else None
-    except ValueError:  # a Location urlsplit cannot read ("http://[::1")
-        host = None
-    where = f"redirected to {host}" if host else "a redirect"
-    return f"HTTP {status}: {where}; Kapture's API does not redirect: check base_url (the redirect was not followed)"
-
-
-def _chain(exc: BaseException) -> str:
-    parts: list[str] = []
-    seen: BaseException | None = exc
-    while seen is not None and len(parts) < 8:
-        parts.append(f"{type(seen).__name__}: {seen}")
-        parts.extend(f"{type(a).__name__}: {a}" for a in getattr(seen, "args", ()) if isinstance(a, BaseException))
-        seen = seen.__cause__ or seen.__context__
-    return " | ".join(parts)
-
-
-def _describe_failure(exc: requests.RequestException, timeout: Any) -> str:
-    """One line saying what went wrong on the wire."""
-    chain = _chain(exc)
-    if isinstance(exc, requests.ConnectTimeout) or "ConnectTimeoutError" in chain:
-        return f"timed out connecting to the server (timeout {timeout})"
-    if isinstance(exc, requests.ReadTimeout) or "ReadTimeoutError" in chain or "Read timed out" in chain:
-        return f"timed out waiting for the response (timeout {timeout})"
-    if "Connection refused" in chain or "ConnectionRefusedError" in chain:
-        return "connection refused: nothing is listening at that address"
-    if "RemoteDisconnected" in chain or "Connection aborted" in chain or "ConnectionResetError" in chain:
-        return "the server closed the connection before responding"
-    if "NameResolutionError" in chain or "Name or service not known" in chain:
-        return "the host name could not be resolved"
-    if isinstance(exc, requests.exceptions.SSLError):
-        return f"TLS error: {exc}"
-    return f"{type(exc).__name__}: {exc}"

@@ -1,6 +1,8 @@
 """The toolkit's exceptions: every one is a ``KaptureError``."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 
@@ -29,32 +31,23 @@ class BodyTypeError(KaptureError, TypeError):
     """A body that is not a dict (a JSON object) was given where one is due."""
 
 
-REDACTED = "<redacted>"
+class JournalError(KaptureError):
+    """The journal cannot be locked, opened, written or read; ``.path`` names it, ``.reason`` says why."""
+
+    def __init__(self, path: Path, reason: str, doing: str = "") -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"journal {path}: {doing + ': ' if doing else ''}{reason}")
 
 
-class Redacted(str):
-    """A secret str: ``repr()``, ``str()``, ``format()`` and ``%s`` show ``<redacted>``; its characters stay the real ones.
+class JournalLockedError(JournalError):
+    """Another batch (another process, or this one) holds the journal; ``.pid`` is its process id when known."""
 
-    Comparing, hashing, ``encode()`` (what http.client sends), concatenation and ``str.__str__`` use the real
-    text, so a header value or a password can travel as a Redacted through code that may show it
-    (a dict of headers, a frame's locals in a traceback) without being shown.
-    """
-
-    __slots__ = ()
-
-    def __new__(cls, text: str) -> Redacted:
-        # str(text) would call a Redacted's own __str__ and keep "<redacted>"; str.__str__ copies the real text.
-        return super().__new__(cls, str.__str__(text))
-
-    def reveal(self) -> str:
-        """The secret as a plain str (shown like any str: keep it out of what is printed or logged)."""
-        return str.__str__(self)
-
-    def __repr__(self) -> str:
-        return REDACTED
-
-    def __str__(self) -> str:
-        return REDACTED
-
-    def __format__(self, spec: str) -> str:
-        return format(REDACTED, spec)
+    def __init__(self, path: Path, pid: int | None, since: str | None) -> None:
+        self.pid = pid
+        if pid is None:
+            holder = "another batch holds it (its pid is not known: it has not written its start line yet)"
+        else:
+            mine = ", this process" if pid == os.getpid() else ""
+            holder = f"another batch holds it: pid {pid}{mine}, started {since or 'at an unknown time'}"
+        super().__init__(path, f"{holder}; wait for it to end, or use another journal", "in use")

@@ -133,10 +133,13 @@ def _id(value: Any) -> int | None:
     return whole if whole is not None and _INT64_LOW <= whole <= _INT64_HIGH else None
 
 
+def _cut(text: str, limit: int) -> str:
+    """``text``, or its first ``limit`` characters marked as cut."""
+    return text if len(text) <= limit else f"{text[:limit]}... [cut: the first {limit:,} of {len(text):,} characters]"
+
+
 def _kept(text: str | None) -> str | None:
-    if text is None or len(text) <= KEPT_RESPONSE_CHARS:
-        return text
-    return f"{text[:KEPT_RESPONSE_CHARS]}... [cut: the first {KEPT_RESPONSE_CHARS:,} of {len(text):,} characters]"
+    return None if text is None else _cut(text, KEPT_RESPONSE_CHARS)
 
 
 def _attempts_of(raw_response: Any) -> int:
@@ -150,9 +153,7 @@ def _as_text(value: Any) -> str | None:
 
 def _short(value: Any) -> Any:
     """Text cut to SHORT_TEXT_CHARS, marked; other values as they are (a status or message repeats in every row)."""
-    if isinstance(value, str) and len(value) > SHORT_TEXT_CHARS:
-        return f"{value[:SHORT_TEXT_CHARS]}... [cut: {len(value):,} characters]"
-    return value
+    return _cut(value, SHORT_TEXT_CHARS) if isinstance(value, str) else value
 
 
 def _order_id_of_request(request: requests.PreparedRequest | None) -> Any:
@@ -171,11 +172,11 @@ def _coerce(item: Any) -> SendResult:
     if isinstance(item, requests.Response):
         return SendResult.from_response(item)
     if isinstance(item, (str, bytes)):
-        payload = payload_of(item) if isinstance(item, str) else payload_of(item.decode("utf-8", "replace"))
+        text = item if isinstance(item, str) else item.decode("utf-8", "replace")
+        payload = payload_of(text)
         if payload is None:
-            text = item if isinstance(item, str) else item.decode("utf-8", "replace")
             return SendResult(text=text, error="response is not JSON")
-        return SendResult(http_status=200, payload=payload, text=item if isinstance(item, str) else item.decode())
+        return SendResult(http_status=200, payload=payload, text=text)
     if isinstance(item, dict):
         return SendResult(http_status=200, payload=item, text=json.dumps(item))
     raise TypeError(f"cannot read a response from a {type(item).__name__}")

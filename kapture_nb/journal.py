@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .exceptions import KaptureError
+from .exceptions import JournalError, JournalLockedError
 from .jsonvalues import as_whole
 
 log = logging.getLogger(__name__)
@@ -37,28 +37,6 @@ _INT64_MAX = 2**63 - 1
 _TEXT_FIELDS = ("body_sha256", "status", "error", "response")
 _WHOLE_FIELDS = ("order_id", "attempts", "http_status")
 _SHOWN = 5  # damaged line numbers named in the warning
-
-
-class JournalError(KaptureError):
-    """The journal cannot be locked, opened, written or read; ``.path`` names it, ``.reason`` says why."""
-
-    def __init__(self, path: Path, reason: str, doing: str = "") -> None:
-        self.path = path
-        self.reason = reason
-        super().__init__(f"journal {path}: {doing + ': ' if doing else ''}{reason}")
-
-
-class JournalLockedError(JournalError):
-    """Another batch (another process, or this one) holds the journal; ``.pid`` is its process id when known."""
-
-    def __init__(self, path: Path, pid: int | None, since: str | None) -> None:
-        self.pid = pid
-        if pid is None:
-            holder = "another batch holds it (its pid is not known: it has not written its start line yet)"
-        else:
-            mine = ", this process" if pid == os.getpid() else ""
-            holder = f"another batch holds it: pid {pid}{mine}, started {since or 'at an unknown time'}"
-        super().__init__(path, f"{holder}; wait for it to end, or use another journal", "in use")
 
 
 def body_hash(body: Any) -> str:

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from .exceptions import ConfigurationError, Redacted
+from .exceptions import ConfigurationError
+from .redacted import Redacted
 
 _SUBDOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\Z")
 _SHOWN_CHARS = 100

@@ -19,8 +19,9 @@ import pytest
 import kapture_nb as kn
 from helpers import FIRST_ID, orders
 from kapture_nb.batch import BatchOptions, bodies_of, send_many
+from kapture_nb.exceptions import JournalError, JournalLockedError
 from kapture_nb.frames import SendResult
-from kapture_nb.journal import Journal, JournalError, JournalLockedError, body_hash, row_key
+from kapture_nb.journal import Journal, body_hash, row_key
 
 PASSWORD = "Jr7-UNIQUE-journal-pa55-Qw2"
 

@@ -1,7 +1,7 @@
 import pytest
 
 import kapture_nb as kn
-from kapture_nb.exceptions import Redacted
+from kapture_nb.redacted import Redacted
 from kapture_nb.settings import resolve_base_url, settings_from_env
 
 VARIABLES = ("KAPTURE_SUBDOMAIN", "KAPTURE_BASE_URL", "KAPTURE_USERNAME", "KAPTURE_PASSWORD", "KAPTURE_TOKEN")
