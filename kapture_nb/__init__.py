@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .client import KaptureClient
+from .converters import Bool, Choice, Converter, Date, DateTime, Digits, Email, Integer, Number, Phone, Text
 from .exceptions import (
     BodyTypeError,
     BodyValidationError,
@@ -18,6 +19,7 @@ from .journal import JOURNAL_COLUMNS, read_journal
 from .mapping import Column, Const, FieldMapping, infer_associate_fields
 from .plan import ChangePlan, plan
 from .schema import documented_example, load_response_schema, load_schema, template, with_associate_fields
+from .suggest import suggest_mapping
 from .validation import FieldError, ValidationReport, Validator, validate
 
 if TYPE_CHECKING:
@@ -53,20 +55,31 @@ __all__ = [
     "UNKNOWN",
     "BodyTypeError",
     "BodyValidationError",
+    "Bool",
     "ChangePlan",
+    "Choice",
     "Column",
     "ConfigurationError",
     "Const",
+    "Converter",
+    "Date",
+    "DateTime",
+    "Digits",
+    "Email",
     "Faults",
     "FieldError",
     "FieldMapping",
+    "Integer",
     "JournalError",
     "JournalLockedError",
     "KaptureClient",
     "KaptureError",
     "MappingError",
+    "Number",
+    "Phone",
     "Sandbox",
     "SchemaForm",
+    "Text",
     "UpdateOrderForm",
     "ValidationReport",
     "Validator",
@@ -77,6 +90,7 @@ __all__ = [
     "plan",
     "read_journal",
     "response_frame",
+    "suggest_mapping",
     "template",
     "validate",
     "with_associate_fields",

@@ -1,4 +1,4 @@
-"""Read request bodies from JSON files (one body or a list) and JSONL files (one body a line), bounded.
+"""Read request bodies from JSON files (one body or a list) and JSONL files (one body a line), and CSV exports as text; bounded.
 
 Only regular files and standard input (``-``) are read: a named pipe would block, a device (``/dev/zero``)
 would never end. Input is capped at ``max_bytes`` (checked with stat before reading, and while reading),
@@ -6,19 +6,25 @@ and a body's arrays and objects may nest ``MAX_DEPTH`` levels at most.
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import stat
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .exceptions import KaptureError
 from .jsonvalues import MAX_DEPTH  # the sandbox's limit too
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 STDIN = "-"
 MAX_BYTES = 256 * 1024 * 1024
+LINE = "line"  # the name of a CSV frame's index: the line of the file where each row starts (the header is line 1)
 _TOO_DEEP = f"arrays and objects nest deeper than {MAX_DEPTH} levels, the limit"
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
@@ -32,7 +38,34 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY
 
 
 class BodyFileError(KaptureError, ValueError):
-    """A body file that cannot be read, is too large, or is not JSON."""
+    """An input file (bodies, a CSV export, a mapping, a declaration) that cannot be read, is too large, or is not JSON or CSV."""
+
+
+def where(path: str | os.PathLike[str]) -> str:
+    """How messages name an input: its path, or "standard input" for ``-``."""
+    return "standard input" if os.fspath(path) == STDIN else str(path)
+
+
+def read_bytes(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file, or of standard input for ``-``, if there are at most ``max_bytes``; else a BodyFileError.
+
+    Anything but a regular file (a directory, a named pipe, a device) is refused before it is opened for reading.
+    """
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise BodyFileError(f"max_bytes must be a whole number of bytes, 1 or more, got {max_bytes!r}")
+    if os.fspath(path) == STDIN:
+        if sys.stdin is None:
+            raise BodyFileError("there is no standard input to read")
+        return _read_at_most(sys.stdin.buffer, max_bytes, where(path))
+    return _read_file(Path(path), max_bytes)
+
+
+def read_json(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> Any:
+    """The one JSON value of a UTF-8 file (a BOM is allowed) or of standard input, bounded like ``read_bodies``."""
+    value = _loads(_text(read_bytes(path, max_bytes=max_bytes), where(path)), where(path))
+    if _deeper_than(value, MAX_DEPTH):
+        raise BodyFileError(f"{where(path)}: {_TOO_DEEP}")
+    return value
 
 
 def read_bodies(
@@ -43,37 +76,80 @@ def read_bodies(
     JSONL when ``jsonl`` says so, else when the name ends in .jsonl or .ndjson (standard input: JSON).
     The label is ``line N`` (JSONL), ``item N`` (a JSON list) or ``""`` (one body).
     """
-    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
-        raise BodyFileError(f"max_bytes must be a whole number of bytes, 1 or more, got {max_bytes!r}")
-    if os.fspath(path) == STDIN:
-        where = "standard input"
-        if sys.stdin is None:
-            raise BodyFileError("there is no standard input to read")
-        data = _read_at_most(sys.stdin.buffer, max_bytes, where)
-        lines = bool(jsonl)
-    else:
-        where = str(path)
-        data = _read_file(Path(path), max_bytes)
-        lines = Path(path).suffix.lower() in JSONL_SUFFIXES if jsonl is None else jsonl
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BodyFileError(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    data = read_bytes(path, max_bytes=max_bytes)
+    shown = where(path)
+    by_name = os.fspath(path) != STDIN and Path(path).suffix.lower() in JSONL_SUFFIXES  # standard input: JSON unless asked
+    lines = by_name if jsonl is None else jsonl
+    text = _text(data, shown)
     del data
     if lines:
         # Split on newlines only: str.splitlines() would also cut at U+2028 and others, which JSON strings may hold.
         bodies = [
-            (f"line {number}", _loads(line, f"{where}, line {number}"))
+            (f"line {number}", _loads(line, f"{shown}, line {number}"))
             for number, line in enumerate(text.split("\n"), start=1)
             if line.strip()
         ]
     else:
-        value = _loads(text, where)
+        value = _loads(text, shown)
         bodies = [(f"item {index}", body) for index, body in enumerate(value)] if isinstance(value, list) else [("", value)]
     for label, body in bodies:
         if _deeper_than(body, MAX_DEPTH):
-            raise BodyFileError(f"{where}{', ' if label else ''}{label}: {_TOO_DEEP}")
+            raise BodyFileError(f"{shown}{', ' if label else ''}{label}: {_TOO_DEEP}")
     return bodies
+
+
+def read_csv_text(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> pd.DataFrame:
+    """A CSV file (UTF-8, a BOM allowed, comma-separated, a header line first) as a DataFrame of text, bounded.
+
+    Every cell is text as written (no number or date guessing; ``NA`` stays ``"NA"``); an empty cell is
+    missing (NaN), as ``pd.read_csv(dtype=str, keep_default_na=False, na_values=[""])`` reads it. Blank lines
+    are skipped. The index, named ``line``, is the line of the file where each row starts (the header is
+    line 1). The columns are the header's names as written, a name twice included. A row with more or fewer
+    cells than the header, a quote left open and text that is not UTF-8 are BodyFileErrors naming the line.
+    """
+    import pandas as pd
+
+    shown = where(path)
+    data = read_bytes(path, max_bytes=max_bytes)
+    text = _text(data, shown)
+    del data
+    # The csv module, not pd.read_csv: pandas pads a short row with NaN without a word, renames a doubled
+    # header name (Mobile.1) and cannot say on which line of the file a row starts.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    records: list[list[str]] = []
+    starts: list[int] = []
+    start = 1
+    try:
+        for record in reader:
+            if not (record == [] or (len(record) == 1 and not record[0].strip(" \t"))):  # a blank line
+                if header is None:
+                    header = record
+                elif len(record) != len(header):
+                    raise BodyFileError(
+                        f"{shown}, line {start}: {len(record)} cell(s) where the header has {len(header)}"
+                        f"{'; is a comma inside a value that is not quoted?' if len(record) > len(header) else ''}"
+                    )
+                else:
+                    records.append(record)
+                    starts.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        reason = "a quoted value is not closed before the end of the file" if "end of data" in str(exc) else str(exc)
+        raise BodyFileError(f"{shown}, line {start}: not CSV ({reason})") from None
+    if header is None:
+        raise BodyFileError(f"{shown}: no header line (the file is empty)")
+    frame = pd.DataFrame(records, columns=header, index=pd.Index(starts, name=LINE, dtype="int64"), dtype=str)
+    return frame.replace("", float("nan"))
+
+
+def _text(data: bytes, shown: str) -> str:
+    """UTF-8 text (a BOM is allowed), or a BodyFileError naming the line and the byte that is not."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise BodyFileError(f"{shown}: not UTF-8 text ({exc.reason} at byte {exc.start}, line {line})") from None
 
 
 def _read_file(path: Path, max_bytes: int) -> bytes:

@@ -1,25 +1,35 @@
-"""The ``kapture-nb`` command: demo | sandbox | validate | send."""
+"""The ``kapture-nb`` command: demo | sandbox | validate | send (JSON/JSONL bodies, or CSV files through a mapping)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import difflib
 import getpass
 import math
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
-from typing import NoReturn, TextIO
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-import pandas as pd
-
-from .bodyfiles import MAX_BYTES, BodyFileError, read_bodies
-from .exceptions import ConfigurationError, KaptureError
+from .bodyfiles import JSONL_SUFFIXES, MAX_BYTES, STDIN, BodyFileError, read_bodies, read_csv_text, read_json, where
+from .exceptions import ConfigurationError, KaptureError, MappingError
 from .schema import ENDPOINT
-from .validation import validate
+
+# pandas, the validator, the mapping and the client are imported by the commands that use them: --help needs none.
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .mapping import FieldMapping
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 SANDBOX_PASSWORD_VARIABLE = "KAPTURE_SANDBOX_PASSWORD"
 DEFAULT_SANDBOX_PASSWORD = "demo"
+FIELD_SECTIONS = ("customer", "enquiry", "order")
+CSV_SUFFIXES = {".csv"}
+JSON_SUFFIXES = {".json", *JSONL_SUFFIXES}
+RESULT_SHOWN = ["order_id", "ok", "http_status", "status", "message", "attempts", "error"]
 _WHOLE = re.compile(r"-?[0-9]{1,20}")
 
 
@@ -46,35 +56,197 @@ def _fail(message: str) -> None:
     _emit(sys.stderr, "kapture-nb: " + " ".join(message.split()))
 
 
+def _check_options(args: argparse.Namespace) -> None:
+    """Options that cannot work together are a usage error before anything is read."""
+    for option, value in (("--mapping", args.mapping), ("--fields", args.fields)):
+        if value == STDIN:
+            raise _UsageError(f"{option} names a file (standard input is for the bodies or the CSV)")
+    if getattr(args, "resend_unknown", False) and args.journal is None:
+        raise _UsageError("--resend-unknown goes with --journal: it sends again what the journal says was never answered")
+
+
+def _check_input(name: str, args: argparse.Namespace) -> None:
+    """A CSV file goes with --mapping, a JSON body file without it; anything else is a usage error before anything is read.
+
+    With --mapping every input is read as CSV, whatever its name (``-`` too), except a .json, .jsonl or .ndjson file.
+    """
+    suffix = "" if name == STDIN else Path(name).suffix.lower()
+    if args.mapping is None:
+        if suffix in CSV_SUFFIXES:
+            raise _UsageError(f"{name}: a CSV file is read through a mapping: give --mapping mapping.json (FieldMapping.to_json)")
+    elif suffix in JSON_SUFFIXES:
+        raise _UsageError(f"{name}: a JSON body file takes no --mapping (a mapping maps the columns of a CSV file)")
+    elif args.jsonl:
+        raise _UsageError("--jsonl reads JSON lines; with --mapping the inputs are CSV files")
+
+
+def declared_schema(path: str, *, max_bytes: int = MAX_BYTES) -> dict[str, Any]:
+    """The request schema with the custom fields a JSON file declares (``kn.with_associate_fields``'s arguments).
+
+    The file holds ``{"customer": {...}, "enquiry": {...}, "order": {...}, "strict": false}``: each section maps a
+    field name to a JSON Schema or a shorthand ("string", "integer", "date"...); anything else is a
+    ConfigurationError naming the file.
+    """
+    from .schema import with_associate_fields
+
+    document = read_json(path, max_bytes=max_bytes)
+    shown = where(path)
+    example = '{"order": {"delivery_slot": {"enum": ["morning", "evening"]}, "gift_wrap": "boolean"}, "strict": true}'
+    if not isinstance(document, dict):
+        raise ConfigurationError(
+            f"{shown}: custom fields are declared in a JSON object like {example}, got {_json_kind(document)}"
+        )
+    unknown = [key for key in document if key not in (*FIELD_SECTIONS, "strict")]
+    if unknown:
+        raise ConfigurationError(
+            f"{shown}: unknown key(s) {', '.join(map(repr, unknown))}; the keys are customer, enquiry and order "
+            "(each field name: its schema) and strict (true or false)"
+        )
+    if not isinstance(document.get("strict", False), bool):
+        raise ConfigurationError(f"{shown}: strict is true or false, got {_json_kind(document['strict'])}")
+    for section in FIELD_SECTIONS:
+        if section in document and not isinstance(document[section], dict):
+            raise ConfigurationError(
+                f"{shown}: {section} maps field names to their schemas (a JSON object), got {_json_kind(document[section])}"
+            )
+    try:
+        schema = with_associate_fields(**document)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"{shown}: {exc}") from None
+    _check_schema(schema, shown)
+    return schema
+
+
+def _check_schema(schema: dict[str, Any], shown: str) -> None:
+    """Compile the schema once (the commands reuse it), or say where in the declaration it is not a JSON Schema."""
+    from jsonschema.exceptions import SchemaError
+
+    from .validation import validator_for
+
+    try:
+        validator_for(schema)
+    except SchemaError as exc:
+        where_in = list(exc.absolute_path)
+        # properties.<section>_info.properties.associate_fields.properties.<name>... -> <section>.<name>...
+        if len(where_in) >= 6 and where_in[3:5] == ["associate_fields", "properties"]:
+            where_in = [str(where_in[1]).removesuffix("_info"), *where_in[5:]]
+        at = ".".join(map(str, where_in)) or "(the schema)"
+        raise ConfigurationError(f"{shown}: {at} is not a valid JSON Schema: {exc.message}") from None
+
+
+def _json_kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true or false", type(None): "null"}.get(
+        type(value), "a number"
+    )
+
+
+def load_mapping(path: str, schema: Mapping[str, Any] | None = None, *, max_bytes: int = MAX_BYTES) -> FieldMapping:
+    """A mapping saved with ``FieldMapping.to_json`` (converters included), its file checked like every input first."""
+    from .mapping import FieldMapping
+
+    read_json(path, max_bytes=max_bytes)  # a regular file within the size limit, and JSON: only then is it read as a mapping
+    return FieldMapping.from_json(path, schema=schema)
+
+
+def _check_header(frame: pd.DataFrame, mapping: FieldMapping, shown: str) -> None:
+    """Each column the mapping reads is in the CSV's header exactly once, or a MappingError naming the file."""
+    header = [str(column) for column in frame.columns]
+    for column in mapping.columns():
+        count = header.count(str(column)) if isinstance(column, str) else 0
+        if count == 0:
+            close = difflib.get_close_matches(str(column), header, n=3)
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else f"; it has {', '.join(map(repr, header[:20]))}"
+            raise MappingError(f"{shown}: the mapping reads column {column!r}, which the header lacks{hint}")
+        if count > 1:
+            places = ", ".join(str(i + 1) for i, name in enumerate(header) if name == column)
+            raise MappingError(
+                f"{shown}: the mapping reads column {column!r}, which the header has {count} times "
+                f"(columns {places}); rename them apart in the file"
+            )
+
+
+def _csv_frame(name: str, mapping: FieldMapping, max_bytes: int) -> pd.DataFrame:
+    frame = read_csv_text(name, max_bytes=max_bytes)
+    _check_header(frame, mapping, where(name))
+    return frame
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Validate JSON/JSONL body files and print every error."""
-    status = EXIT_OK
-    if args.files.count("-") > 1:
+    """Validate JSON/JSONL body files, or CSV files through a mapping, and print every problem."""
+    if args.files.count(STDIN) > 1:
         raise ConfigurationError("standard input (-) can be read once")
+    _check_options(args)
+    for name in args.files:
+        _check_input(name, args)
+    schema = declared_schema(args.fields, max_bytes=args.max_bytes) if args.fields is not None else None
+    mapping = load_mapping(args.mapping, schema, max_bytes=args.max_bytes) if args.mapping is not None else None
+    status = EXIT_OK
     for name in args.files:
         try:
-            bodies = read_bodies(name, max_bytes=args.max_bytes, jsonl=args.jsonl)
-        except BodyFileError as exc:
+            found = _validate_bodies(name, schema, args) if mapping is None else _validate_csv(name, mapping, args.max_bytes)
+        except (BodyFileError, MappingError) as exc:
             _fail(str(exc))
-            status = EXIT_ERROR
-            continue
-        rows = []
-        warnings = 0
-        for label, body in bodies:
-            report = validate(body)
-            warnings += len(report.warnings)
-            rows += [(label, e.severity, e.path or "(body)", e.message) for e in report.errors + report.warnings]
-        invalid = sum(1 for row in rows if row[1] == "error")
-        shown = "standard input" if name == "-" else name
-        _write(f"{shown}: {len(bodies)} body(ies), {invalid} error(s), {warnings} warning(s)")
-        if rows:
-            table = pd.DataFrame(rows, columns=["where", "severity", "path", "message"])
-            if not any(table["where"]):
-                table = table.drop(columns="where")
-            _write(table.to_string(index=False))
-        if invalid:
-            status = max(status, EXIT_INVALID)
+            found = EXIT_ERROR
+        status = max(status, found)
     return status
+
+
+def _validate_bodies(name: str, schema: Mapping[str, Any] | None, args: argparse.Namespace) -> int:
+    """Print one file's summary and its bodies' errors and warnings; EXIT_INVALID when there are errors."""
+    import pandas as pd
+
+    from .validation import validator_for
+
+    bodies = read_bodies(name, max_bytes=args.max_bytes, jsonl=args.jsonl)
+    validator = validator_for(schema)
+    rows = []
+    warnings = 0
+    for label, body in bodies:
+        report = validator.validate(body)
+        warnings += len(report.warnings)
+        rows += [(label, e.severity, e.path or "(body)", e.message) for e in report.errors + report.warnings]
+    invalid = sum(1 for row in rows if row[1] == "error")
+    _write(f"{where(name)}: {len(bodies)} body(ies), {invalid} error(s), {warnings} warning(s)")
+    if rows:
+        table = pd.DataFrame(rows, columns=["where", "severity", "path", "message"])
+        if not any(table["where"]):
+            table = table.drop(columns="where")
+        _write(_left_aligned(table))
+    return EXIT_INVALID if invalid else EXIT_OK
+
+
+def _validate_csv(name: str, mapping: FieldMapping, max_bytes: int) -> int:
+    """Print one CSV file's summary and the mapping's problems by line of the file; EXIT_INVALID when there are errors."""
+    frame = _csv_frame(name, mapping, max_bytes)
+    try:
+        problems = mapping.validate(frame)
+    except MappingError as exc:
+        raise MappingError(f"{where(name)}: {exc}") from None
+    errors = problems[problems["severity"] == "error"]
+    lines = f" on lines {frame.index[0]}-{frame.index[-1]}" if len(frame) else ""
+    _write(
+        f"{where(name)}: {len(frame)} row(s){lines}, {len(errors)} error(s) in {errors['row'].dropna().nunique()} row(s), "
+        f"{len(problems) - len(errors)} warning(s)"
+    )
+    if len(problems):
+        table = problems[["row", "severity", "path", "message"]].rename(columns={"row": "line"})
+        table = table.iloc[sorted(range(len(table)), key=lambda i: _by_line(table["line"].iat[i]))]  # stable: a row's own order
+        table["line"] = ["-" if line is None else line for line in table["line"]]  # "-": a whole column's or path's problem
+        _write(_left_aligned(table))
+    return EXIT_INVALID if len(errors) else EXIT_OK
+
+
+def _left_aligned(table: pd.DataFrame) -> str:
+    """A table as text, every column left-aligned (pandas right-aligns text, which is hard to read in long messages)."""
+    cells = [[str(column), *map(str, table[column].tolist())] for column in table.columns]
+    widths = [max(map(len, column)) for column in cells]
+    rows = zip(*cells, strict=True)
+    return "\n".join(" ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows)
+
+
+def _by_line(line: Any) -> tuple[bool, int]:
+    """Problems in file order, those of no one row (a whole column or path) last."""
+    return (line is None, 0 if line is None else int(line))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -120,33 +292,131 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    """Send JSON/JSONL bodies with credentials from the environment; print one result row per body."""
-    from .client import KaptureClient
-    from .frames import SendResult, frame_from_rows
+    """Send JSON/JSONL bodies, or a CSV file through a mapping (credentials from KAPTURE_* variables); print a row each."""
+    import pandas as pd
 
-    labelled = read_bodies(args.file, max_bytes=args.max_bytes, jsonl=args.jsonl)
-    target = {"base_url": args.base_url} if args.base_url is not None else {}
-    if args.subdomain is not None:
-        target = {"subdomain": args.subdomain}
-    client = KaptureClient.from_env(**target)
-    rows = []
-    with client:
-        for _label, body in labelled:
-            if isinstance(body, dict):
-                rows.append(client.send(body, dry_run=args.dry_run).row())
-            else:
-                rows.append(SendResult(error=f"not sent: a body is a JSON object, got {type(body).__name__}").row())
-    results = frame_from_rows(rows, index=[label or "body" for label, _ in labelled])
-    columns = ["order_id", "ok", "http_status", "status", "message", "attempts", "error"]
-    with pd.option_context("display.width", 200, "display.max_colwidth", 80):
-        _write(results[columns].to_string())
+    _check_options(args)
+    _check_input(args.file, args)
     if args.dry_run:
-        refused = int(results["error"].notna().sum())
-        _write(f"{len(results)} bodies (dry run): {len(results) - refused} would be sent, {refused} would not")
-        return EXIT_INVALID if refused else EXIT_OK
-    failed = int((~results["ok"]).sum())
-    _write(f"{len(results)} bodies: {len(results) - failed} succeeded, {failed} failed")
-    return EXIT_INVALID if failed else EXIT_OK
+        _check_configured(args)
+    schema = declared_schema(args.fields, max_bytes=args.max_bytes) if args.fields is not None else None
+    mapping = load_mapping(args.mapping, schema, max_bytes=args.max_bytes) if args.mapping is not None else None
+    data: pd.DataFrame | pd.Series
+    if mapping is not None:
+        data, noun = _csv_frame(args.file, mapping, args.max_bytes), "rows"
+    else:
+        import numpy as np
+
+        labelled = read_bodies(args.file, max_bytes=args.max_bytes, jsonl=args.jsonl)
+        bodies = np.empty(len(labelled), dtype=object)
+        for position, (_label, body) in enumerate(labelled):
+            bodies[position] = body  # one at a time: a body that is a list stays one value, not a row of values
+        data, noun = pd.Series(bodies, index=[label or "body" for label, _ in labelled], dtype=object), "bodies"
+    if args.dry_run:
+        results = dry_run(data, mapping, schema=schema, journal=args.journal, resend_unknown=args.resend_unknown)
+    else:
+        from .client import KaptureClient
+
+        target = {"base_url": args.base_url} if args.base_url is not None else {}
+        if args.subdomain is not None:
+            target = {"subdomain": args.subdomain}
+        with KaptureClient.from_env(**target, **({"schema": schema} if schema is not None else {})) as client:
+            results = client.update_orders(
+                data,
+                mapping,
+                journal=args.journal,
+                progress=sys.stderr is not None and sys.stderr.isatty(),
+                resend_unknown=args.resend_unknown,
+            )
+    if len(results):
+        where_column = "line" if mapping is not None else "where"  # a CSV row's line, or a body's label
+        _write(_left_aligned(results[RESULT_SHOWN].rename_axis(where_column).reset_index()))
+    summary, ok = _totals(results, noun, args.dry_run)
+    _write(summary)
+    return EXIT_OK if ok else EXIT_INVALID
+
+
+def _check_configured(args: argparse.Namespace) -> None:
+    """A dry run requires no target and no credentials, but checks those it finds as a send would: a mistake shows now.
+
+    The values go straight from the environment to the functions that check them (and delete them before they
+    raise): no frame here holds a secret.
+    """
+    from .auth import BasicCredentials
+    from .settings import resolve_base_url
+
+    variable = os.environ.get
+
+    def given(name: str) -> bool:
+        return bool(variable(name))
+
+    if args.base_url is not None or args.subdomain is not None:
+        resolve_base_url(args.subdomain, args.base_url)
+    elif given("KAPTURE_SUBDOMAIN") and given("KAPTURE_BASE_URL"):
+        raise ConfigurationError(
+            "KAPTURE_SUBDOMAIN and KAPTURE_BASE_URL are both set: unset one (or give --subdomain or --base-url)"
+        )
+    elif given("KAPTURE_SUBDOMAIN") or given("KAPTURE_BASE_URL"):
+        resolve_base_url(variable("KAPTURE_SUBDOMAIN") or None, variable("KAPTURE_BASE_URL") or None)
+    if given("KAPTURE_PASSWORD") and given("KAPTURE_TOKEN"):
+        raise ConfigurationError("KAPTURE_PASSWORD and KAPTURE_TOKEN are both set: unset one")
+    if given("KAPTURE_PASSWORD") or given("KAPTURE_TOKEN"):
+        BasicCredentials(
+            variable("KAPTURE_USERNAME") or None, variable("KAPTURE_PASSWORD") or None, variable("KAPTURE_TOKEN") or None
+        )
+
+
+def dry_run(
+    data: pd.DataFrame | pd.Series,
+    mapping: FieldMapping | None = None,
+    *,
+    schema: Mapping[str, Any] | None = None,
+    journal: str | os.PathLike[str] | None = None,
+    resend_unknown: bool = False,
+) -> pd.DataFrame:
+    """What ``client.update_orders(data, mapping, dry_run=True)`` returns, without a client: no credentials, nothing sent.
+
+    Every row is validated (and mapped) as a send would do it; with a journal, the rows it settles (done, or
+    sent and never answered) come back as a rerun would show them. The journal is read, never written.
+    """
+    from .batch import BatchOptions, bodies_of, send_many
+    from .frames import SendResult
+    from .paths import get
+    from .validation import validator_for
+
+    batch = bodies_of(data, mapping, schema)
+    validator = validator_for(batch.schema)
+
+    def would_send(body: dict[str, Any]) -> SendResult:
+        order_id = get(body, "order_info.order_id")
+        report = validator.validate(body)
+        if report.ok:
+            return SendResult(order_id=order_id, dry_run=True)
+        problems = "; ".join(f"{e.path or '(body)'}: {e.message}" for e in report.errors)
+        return SendResult(order_id=order_id, error=f"not sent, invalid body: {problems}", dry_run=True)
+
+    options = BatchOptions(journal=journal, progress=False, dry_run=True, resend_unknown=resend_unknown)
+    return send_many(would_send, batch, options)
+
+
+def _totals(results: pd.DataFrame, noun: str, dry: bool) -> tuple[str, bool]:
+    """The closing line (counts of sent, failed, settled by the journal) and whether every row went (or would go) well."""
+    from .frames import DRY_RUN, UNKNOWN
+
+    count = len(results)
+    earlier = int((results["ok"] & (results["attempts"] == 0)).sum())
+    unknown = int((results["status"] == UNKNOWN).sum())
+    if dry:
+        would = int(((results["status"] == DRY_RUN) & results["error"].isna()).sum())
+        line = f"{count} {noun} (dry run): {would} would be sent, {count - would} would not"
+        ok = not results["error"].notna().any()
+    else:
+        failed = int((~results["ok"]).sum())
+        line = f"{count} {noun}: {count - failed} succeeded, {failed} failed"
+        ok = not failed
+    notes = [f"{earlier} done in an earlier run (the journal says so), not sent again"] if earlier else []
+    notes += [f"{unknown} with an unknown outcome (sent, never answered: see the error)"] if unknown else []
+    return line + (f"; {'; '.join(notes)}" if notes else ""), ok
 
 
 def sandbox_password(given: str | None, username: str) -> str:
@@ -197,10 +467,25 @@ def _milliseconds(text: str) -> float:
 
 def _add_input_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
+        "--mapping",
+        default=None,
+        metavar="MAPPING.json",
+        help="read the inputs as CSV files (UTF-8, comma-separated, a header line first; every cell is text) and map "
+        "their columns with this mapping (FieldMapping.to_json, converters included); a row is named by the line "
+        "of the file where it starts (the header is line 1)",
+    )
+    command.add_argument(
+        "--fields",
+        default=None,
+        metavar="FIELDS.json",
+        help='declare the account\'s custom fields from this JSON file: {"customer": {name: schema}, "enquiry": {...}, '
+        '"order": {...}, "strict": false}, as kn.with_associate_fields takes them',
+    )
+    command.add_argument(
         "--max-bytes",
         type=_byte_count,
         default=MAX_BYTES,
-        help=f"refuse an input larger than this many bytes (default {MAX_BYTES}, 256 MiB)",
+        help=f"refuse an input (a mapping and fields too) larger than this many bytes (default {MAX_BYTES}, 256 MiB)",
     )
     command.add_argument(
         "--jsonl",
@@ -230,17 +515,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--latency-ms", type=_milliseconds, default=0.0)
     serve.set_defaults(run=cmd_sandbox)
-    send = commands.add_parser("send", help="send JSON/JSONL bodies (credentials from KAPTURE_* variables)")
-    send.add_argument("file", help="a .json or .jsonl file, or - for standard input")
-    where = send.add_mutually_exclusive_group()
-    where.add_argument("--base-url")
-    where.add_argument("--subdomain")
-    send.add_argument("--dry-run", action="store_true", help="validate and show the rows, send nothing")
+    send = commands.add_parser(
+        "send", help="send JSON/JSONL bodies, or a CSV file through --mapping (credentials from KAPTURE_* variables)"
+    )
+    send.add_argument("file", help="a .json or .jsonl file, a CSV file with --mapping, or - for standard input")
+    where_to = send.add_mutually_exclusive_group()
+    where_to.add_argument("--base-url")
+    where_to.add_argument("--subdomain")
+    send.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="map and validate, show what would be sent and what not; sends nothing and needs no credentials "
+        "(a target or credentials that are set are checked all the same)",
+    )
+    send.add_argument(
+        "--journal",
+        default=None,
+        metavar="JOURNAL.jsonl",
+        help="a JSONL file recording every row's outcome; a rerun with it does not send again the rows done, "
+        "nor those whose outcome is unknown",
+    )
+    send.add_argument(
+        "--resend-unknown",
+        action="store_true",
+        help="with --journal: send again the updates whose outcome was unknown (sent, never answered); never an Add",
+    )
     _add_input_options(send)
     send.set_defaults(run=cmd_send)
-    check = commands.add_parser("validate", help="validate JSON or JSONL body files")
+    check = commands.add_parser("validate", help="validate JSON or JSONL body files, or CSV files through --mapping")
     check.add_argument(
-        "files", nargs="+", help="*.json (a body or a list of bodies), *.jsonl (a body a line), or - for standard input"
+        "files",
+        nargs="+",
+        help="*.json (a body or a list of bodies), *.jsonl (a body a line), CSV files with --mapping, or - for standard input",
     )
     _add_input_options(check)
     check.set_defaults(run=cmd_validate)
@@ -259,6 +565,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _fail("interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (kapture-nb send ... | head): stop quietly, and keep Python's own flush of
+        # standard output at exit from failing again; the rows were all sent (or not) before the table is printed.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

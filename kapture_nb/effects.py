@@ -176,7 +176,7 @@ def unwritten(body: Mapping[str, Any]) -> list[tuple[tuple[str, ...], Any]]:
 def _unwritten(at: tuple[str, ...], given: Mapping[str, Any], found: list[tuple[tuple[str, ...], Any]]) -> None:
     # On every valid body (the validator's warnings): a plain loop.
     for key, value in given.items():
-        if value is None or value == "" or key in _NOT_FIELDS:
+        if is_empty(value) or key in _NOT_FIELDS:
             continue
         if key in MERGED and isinstance(value, Mapping):
             found.extend(((*at, key, str(inner)), item) for inner, item in value.items() if not is_empty(item))

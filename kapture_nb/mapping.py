@@ -15,10 +15,13 @@ import numpy as np
 import pandas as pd
 
 from . import paths
+from .bodyfiles import BodyFileError, read_json
+from .converters import BLANK, CONVERT, Converter, converter_from_json
+from .detect import infer_field_schema
 from .exceptions import MappingError
 from .jsonvalues import json_copy
 from .orderframes import order_id_of
-from .schema import DATE_FORMATS, DIGITS, leaf_paths, load_schema, node_at, types_of
+from .schema import DATE_FORMATS, DIGITS, leaf_paths, load_schema, node_at
 from .schema import template as make_template
 from .validation import ERROR_COLUMNS, UPDATE_FLAG, validator_for
 
@@ -26,7 +29,7 @@ MISSING_POLICIES = {"omit", "empty", "null"}
 PROBLEM_COLUMNS = ["row", *ERROR_COLUMNS]
 
 ID_KEYS = frozenset({"order_id", "customer_id", "contact_id", "enquiry_id", "ticket_id"})
-_OMIT = object()
+_OMIT = BLANK  # a cell that sends nothing of its own: the missing policy decides
 
 
 class Const:
@@ -68,23 +71,10 @@ class Column:
 class _Target:
     path: paths.Path
     parts: tuple[str, ...]
-    source: Any  # a column name (str), a Column, a Const, or a callable(row)
+    source: Any  # a column name (str), a Column, a Converter, a Const, or a callable(row)
     column: Hashable | None  # the label of the column it reads, if it reads one
-    kind: str  # how values are made JSON-ready: "digits", "string", "integer", "number", "boolean" or "any"
-    date_format: str | None
+    date_format: str | None  # how a date or datetime value is written: the target's format, if it has one
     node: Mapping[str, Any]
-
-
-def _kind_of(node: Mapping[str, Any] | None) -> tuple[str, str | None]:
-    node = node or {}
-    types = set(types_of(node))
-    fmt = node.get("format") if node.get("format") in DATE_FORMATS else None
-    if {"integer", "string"} <= types:
-        return "digits", fmt
-    for kind in ("string", "integer", "number", "boolean"):
-        if types == {kind}:
-            return kind, fmt
-    return "any", fmt
 
 
 def is_missing(value: Any) -> bool:
@@ -105,30 +95,22 @@ def _date_text(value: dt.date, fmt: str | None) -> str:
     return value.strftime(DATE_FORMATS[fmt].strftime)
 
 
-def to_json_value(value: Any, kind: str = "any", date_format: str | None = None) -> Any:
-    """One cell as plain JSON-ready Python for a target of this kind; ``_OMIT`` stands for a missing value."""
+def to_json_value(value: Any, date_format: str | None = None) -> Any:
+    """One cell as it is, in plain Python (numpy and pandas scalars, dates as text); ``BLANK`` for a missing value.
+
+    Nothing is coerced to what the target wants (no "36" for 36, no True for "TRUE"): the validator judges
+    the value, and a converter (kn.Integer, kn.Bool...) is how a column's texts become what the API takes.
+    """
     if is_missing(value):
         return _OMIT
-    if isinstance(value, np.generic):
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+    elif isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, (dt.date, pd.Timestamp)):
         return _date_text(value, date_format)
     if isinstance(value, Decimal):  # an infinite or NaN Decimal becomes a float the validator reports as not JSON
         value = int(value) if value.is_finite() and value == value.to_integral_value() else float(value)
-    if kind == "string":
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return value if isinstance(value, str) else str(value) if isinstance(value, (int, float)) else value
-    if kind == "digits":
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return value.strip() if isinstance(value, str) else value
-    if kind == "integer" and isinstance(value, float) and value.is_integer():
-        return int(value)
-    if kind == "boolean" and isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
     if isinstance(value, tuple):
         return [to_json_value(v) for v in value]
     return value
@@ -198,6 +180,7 @@ class FieldMapping:
         self.missing = missing
         self.targets: dict[paths.Path, Any] = dict(targets)
         self._targets = [self._target(path, source) for path, source in self.targets.items()]
+        self._template_name = template if isinstance(template, str) else None
         self.template: dict[str, Any] = json_copy(self._template(template))
         self._copy_template = _copier(self.template)
 
@@ -214,8 +197,7 @@ class FieldMapping:
         parts = paths.parse(path)
         node, _free = node_at(self._shape, parts)
         if node is None:
-            known = leaf_paths(self._shape)
-            close = difflib.get_close_matches(".".join(parts), known, n=3)
+            close = nearest_paths(parts, leaf_paths(self._shape))
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise MappingError(
                 f"target {path!r} is not a place in the request body{hint} "
@@ -223,6 +205,8 @@ class FieldMapping:
             )
         if isinstance(source, str):
             column: Hashable | None = source
+        elif isinstance(source, Converter):
+            column = source.column
         elif isinstance(source, Column):
             column = source.label
             try:
@@ -235,12 +219,13 @@ class FieldMapping:
             column = None
         else:
             raise MappingError(
-                f"target {path!r}: {source!r} is neither a column name (a str), kn.Column(label), kn.Const(value) "
-                f"nor a callable(row); for a column labelled {source!r} write kn.Column({source!r}), "
+                f"target {path!r}: {source!r} is neither a column name (a str), kn.Column(label), a converter "
+                f"(kn.Digits(column)...), kn.Const(value) nor a callable(row); for a column labelled {source!r} write "
+                f"kn.Column({source!r}), "
                 f"for a constant write kn.Const({source!r})"
             )
-        kind, fmt = _kind_of(node)
-        return _Target(paths.join(parts), parts, source, column, kind, fmt, node)
+        fmt = node.get("format") if node.get("format") in DATE_FORMATS else None
+        return _Target(paths.join(parts), parts, source, column, fmt, node)
 
     def __repr__(self) -> str:
         return f"<FieldMapping {len(self._targets)} target(s), missing={self.missing!r}>"
@@ -253,8 +238,8 @@ class FieldMapping:
         """Columns read as numbers where the body wants digits as text (ids, phones): a row each, for the whole column."""
         found = []
         for target in self._targets:
-            if target.column is None:
-                continue
+            if target.column is None or isinstance(target.source, Converter):
+                continue  # a converter reads the column's texts and says what it cannot read
             dtype = df[target.column].dtype
             is_id = target.parts[-1] in ID_KEYS
             numbers = pd.api.types.is_float_dtype(dtype) if is_id else _is_numeric(dtype) and bool(target.node.get(DIGITS))
@@ -285,8 +270,15 @@ class FieldMapping:
     def _values(self, df: pd.DataFrame, target: _Target, problems: list[Any]) -> list[Any]:
         source = target.source
         if isinstance(source, Const):
-            value = to_json_value(source.value, target.kind, target.date_format)
+            value = to_json_value(source.value, target.date_format)
             return [value] * len(df)
+        if isinstance(source, Converter):
+            cells = df[target.column]
+            converted = source.convert(cells)
+            for position, message in converted.errors:
+                raw = to_json_value(cells.iloc[position])
+                problems.append((df.index[position], target.path, message, CONVERT, raw, "error"))
+            return converted.values
         if target.column is not None:
             column = df[target.column]
             if pd.api.types.is_datetime64_any_dtype(column.dtype):
@@ -294,13 +286,12 @@ class FieldMapping:
                 shown = target.date_format or ("date" if (dates.dt.normalize() == dates).all() else "date-time")
                 texts = column.dt.strftime(DATE_FORMATS[shown].strftime)
                 return [_OMIT if is_missing(v) else v for v in texts.tolist()]
-            kind, fmt = target.kind, target.date_format
-            as_is = kind in ("string", "any")
-            return [v if as_is and type(v) is str else to_json_value(v, kind, fmt) for v in column.tolist()]
+            fmt = target.date_format
+            return [v if type(v) is str else to_json_value(v, fmt) for v in column.tolist()]
         values = []
         for label, row in zip(df.index, df.itertuples(index=False, name=None), strict=True):
             try:
-                values.append(to_json_value(source(pd.Series(row, index=df.columns)), target.kind, target.date_format))
+                values.append(to_json_value(source(pd.Series(row, index=df.columns)), target.date_format))
             except Exception as exc:  # a user's callable may fail in any way; the row records it
                 message = f"the mapping callable raised {type(exc).__name__}: {exc}"
                 problems.append((label, target.path, message, "mapping", None, "error"))
@@ -320,18 +311,23 @@ class FieldMapping:
     def _fill(self, columns: list[list[Any]], rows: int) -> list[dict[str, Any]]:
         """One body per row from the converted columns, applying the missing policy."""
         fill = {"empty": "", "null": None}.get(self.missing, _OMIT)
-        # A target whose container the template already has is set with one subscript per row;
-        # the rest (a new contact_info item, a new nested object) go through paths.set_parts.
+        # A target whose container the template already has is set with one subscript per row; one whose
+        # object is new (associate_fields in a minimal body) goes into a dict made per row when it has a value;
+        # the rest (a new contact_info item, deeper new objects) go through paths.set_parts.
         parents: list[tuple[str, ...]] = []
         direct: list[tuple[int, int | str, list[Any]]] = []
+        new_objects: dict[tuple[int, str], list[tuple[str, list[Any]]]] = {}
         generic: list[tuple[tuple[str, ...], list[Any]]] = []
+        if fill is not _OMIT:
+            columns = [[fill if value is _OMIT else value for value in values] for values in columns]
         for target, values in zip(self._targets, columns, strict=True):
             parent, last = target.parts[:-1], target.parts[-1]
             held = paths.get_parts(self.template, parent)
+            outer = paths.get_parts(self.template, parent[:-1]) if parent and held is None else None
             if isinstance(held, dict) or (isinstance(held, list) and last.isdigit() and int(last) < len(held)):
-                if parent not in parents:
-                    parents.append(parent)
-                direct.append((parents.index(parent), int(last) if isinstance(held, list) else last, values))
+                direct.append((_slot(parents, parent), int(last) if isinstance(held, list) else last, values))
+            elif isinstance(outer, dict) and not last.isdigit():
+                new_objects.setdefault((_slot(parents, parent[:-1]), parent[-1]), []).append((last, values))
             else:
                 generic.append((target.parts, values))
         new_item = self._item_templates()
@@ -340,19 +336,15 @@ class FieldMapping:
             body = self._copy_template()
             containers = [paths.get_parts(body, parent) for parent in parents]
             for slot, key, values in direct:
-                value = values[position]
-                if value is _OMIT:
-                    if fill is _OMIT:
-                        continue
-                    value = fill
-                containers[slot][key] = value
+                if values[position] is not _OMIT:
+                    containers[slot][key] = values[position]
+            for (slot, name), members in new_objects.items():
+                made = {key: values[position] for key, values in members if values[position] is not _OMIT}
+                if made:
+                    containers[slot][name] = made
             for parts, values in generic:
-                value = values[position]
-                if value is _OMIT:
-                    if fill is _OMIT:
-                        continue
-                    value = fill
-                paths.set_parts(body, parts, value, new_item)
+                if values[position] is not _OMIT:
+                    paths.set_parts(body, parts, values[position], new_item)
             bodies.append(body)
         return bodies
 
@@ -363,7 +355,7 @@ class FieldMapping:
         return new_item
 
     def to_bodies(self, df: pd.DataFrame) -> list[dict[str, Any]]:
-        """JSON-ready bodies, one per row; raises MappingError naming the cells a callable could not map."""
+        """JSON-ready bodies, one per row; raises MappingError naming the cells a converter or a callable could not map."""
         mapped = self.build(df)
         if len(mapped.problems):
             first = mapped.problems.iloc[0]
@@ -382,13 +374,14 @@ class FieldMapping:
         mapped = self.build(df)
         validator = validator_for(schema if schema is not None else self.schema)
         rows = self._column_warnings(df) + list(mapped.problems.itertuples(index=False, name=None))
+        unmapped = {(label, path) for label, path in zip(mapped.problems["row"], mapped.problems["path"], strict=True)}
         by_path: dict[Any, list[Any]] = {}
         for label, body in zip(mapped.index, mapped.bodies, strict=True):
             report = validator.validate(body)
             for error in report.errors + report.warnings:
                 if error.keyword == UPDATE_FLAG:
                     by_path.setdefault(error.path, [error, 0])[1] += 1
-                else:
+                elif (label, error.path) not in unmapped:  # the cell's own problem says it already
                     rows.append((label, *error))
         for error, count in by_path.values():
             rows.append((None, error.path, f"{error.message} (in {count} row(s))", *error[2:]))
@@ -409,28 +402,34 @@ class FieldMapping:
         callables = [str(t.path) for t in self._targets if t.column is None and not isinstance(t.source, Const)]
         if callables:
             raise MappingError(f"callable targets cannot be saved to JSON: {', '.join(callables)}")
-        targets = [
-            {"path": list(t.parts) if isinstance(t.path, tuple) else t.path,
-             **({"column": _json_label(t.column)} if t.column is not None else {"const": t.source.value})}
-            for t in self._targets
-        ]
-        document = {"missing": self.missing, "targets": targets, "template": self.template}
+        targets = [{"path": list(t.parts) if isinstance(t.path, tuple) else t.path, **_saved_source(t)} for t in self._targets]
+        document = {"missing": self.missing, "targets": targets, "template": self._template_name or self.template}
         FilePath(path).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
     @classmethod
     def from_json(cls, path: str | FilePath, schema: Mapping[str, Any] | None = None) -> FieldMapping:
-        """A mapping saved with ``to_json``."""
+        """A mapping saved with ``to_json`` (read like a body file: a regular file, bounded, UTF-8 JSON)."""
         try:
-            document = json.loads(FilePath(path).read_text(encoding="utf-8"))
+            document = read_json(path)
+        except BodyFileError as exc:
+            raise MappingError(str(exc)) from None
+        try:
             targets = {
-                (tuple(t["path"]) if isinstance(t["path"], list) else t["path"]): (
-                    _source_label(t["column"]) if "column" in t else Const(t["const"])
-                )
-                for t in document["targets"]
+                (tuple(t["path"]) if isinstance(t["path"], list) else t["path"]): _loaded_source(t) for t in document["targets"]
             }
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except MappingError as exc:
+            raise MappingError(f"{path}: {exc}") from None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise MappingError(f"{path}: not a saved FieldMapping ({type(exc).__name__}: {exc})") from None
-        return cls(targets, template=document.get("template"), missing=document.get("missing", "omit"), schema=schema)
+        template = document.get("template", "minimal")
+        return cls(targets, template=template, missing=document.get("missing", "omit"), schema=schema)
+
+
+def _slot(parents: list[tuple[str, ...]], parent: tuple[str, ...]) -> int:
+    """The position of ``parent`` among the containers fetched once per body, added if new."""
+    if parent not in parents:
+        parents.append(parent)
+    return parents.index(parent)
 
 
 def _check_column(df: pd.DataFrame, label: Hashable, what: str) -> None:
@@ -487,15 +486,46 @@ def _json_label(label: Hashable) -> Any:
     return list(label) if isinstance(label, tuple) else label
 
 
-def _source_label(saved: Any) -> Any:
-    """A saved column back as a mapping source: a str names a column; any other label comes back as a Column."""
-    if isinstance(saved, str):
-        return saved
-    return Column(tuple(saved) if isinstance(saved, list) else saved)
+def _saved_source(target: _Target) -> dict[str, Any]:
+    """A target's source as saved: a column (with its converter, if it has one) or a constant."""
+    if target.column is None:
+        return {"const": target.source.value}
+    if isinstance(target.source, Converter):
+        return {"column": _json_label(target.column), "converter": target.source.to_json()}
+    return {"column": _json_label(target.column)}
+
+
+def _loaded_source(saved: Mapping[str, Any]) -> Any:
+    """A saved target's source: a str names a column, other labels come back as a Column, a converter as itself."""
+    if "const" in saved:
+        return Const(saved["const"])
+    label = saved["column"]
+    label = tuple(label) if isinstance(label, list) else label
+    if "converter" in saved:
+        return converter_from_json(saved["converter"], label)
+    return label if isinstance(label, str) else Column(label)
+
+
+def nearest_paths(parts: tuple[str, ...], known: list[str], n: int = 3) -> list[str]:
+    """Documented paths near an unknown one, by the leaf's name across arrays and sections (phone: contact_person_phone)."""
+    from rapidfuzz import fuzz
+
+    wanted, leaf = ".".join(parts), parts[-1]
+    scored = []
+    for path in known:
+        score = max(fuzz.WRatio(leaf, path.rsplit(".", 1)[-1]), fuzz.ratio(wanted, path))
+        score += 15 if path.split(".", 1)[0] == parts[0] else 0  # the section the user named first
+        scored.append((score, path))
+    scored.sort(key=lambda item: -item[0])
+    return [path for score, path in scored[:n] if score >= 75]
 
 
 def infer_associate_fields(df: pd.DataFrame, columns: Iterable[str] | Mapping[str, str], max_enum: int = 8) -> dict[str, Any]:
-    """A JSON Schema object fragment for these columns (a name map renames fields), for with_associate_fields."""
+    """A JSON Schema object fragment for these columns (a name map renames fields), for with_associate_fields.
+
+    Each field's schema is ``detect.infer_field_schema``'s: by dtype, or for text by its values read on a sample
+    (yes/no spellings: boolean; a few clustered spellings: an enum; ``1,200`` and ``36.0``: integer; dates...).
+    """
     names = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
     missing = [c for c in names if c not in df.columns]
     if missing:
@@ -504,29 +534,5 @@ def infer_associate_fields(df: pd.DataFrame, columns: Iterable[str] | Mapping[st
         _check_column(df, column, f"column {column!r}")
         if not isinstance(field, str):
             raise MappingError(f"column {column!r}: a custom field's name is a str; name it: {{{column!r}: 'name'}}")
-    return {"type": "object", "properties": {field: _infer(df[column], max_enum) for column, field in names.items()}}
-
-
-def _infer(column: pd.Series, max_enum: int) -> dict[str, Any]:
-    values = column.dropna()
-    dtype = column.dtype
-    if pd.api.types.is_bool_dtype(dtype) or (len(values) and values.map(lambda v: isinstance(v, (bool, np.bool_))).all()):
-        return {"type": "boolean"}
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        is_date = bool((values.dt.normalize() == values).all())
-        return {"type": "string", "format": "date" if is_date else "date-time"}
-    if pd.api.types.is_integer_dtype(dtype):
-        return {"type": "integer"}
-    if pd.api.types.is_float_dtype(dtype):
-        finite = values[np.isfinite(values.astype(float))]
-        return {"type": "integer"} if len(finite) and (finite == finite.round()).all() else {"type": "number"}
-    texts = values.map(lambda v: v if isinstance(v, str) else None).dropna()
-    if len(texts) == len(values) and len(values):
-        for fmt, date_format in DATE_FORMATS.items():
-            if texts.map(date_format.shape.match).notna().all():
-                return {"type": "string", "format": fmt}
-        distinct = sorted(texts.unique())
-        if len(distinct) <= max_enum and len(distinct) * 2 <= len(texts):
-            return {"type": "string", "enum": distinct}
-        return {"type": "string"}
-    return {}
+    properties = {field: infer_field_schema(df[column], max_enum) for column, field in names.items()}
+    return {"type": "object", "properties": properties}

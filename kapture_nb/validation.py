@@ -14,7 +14,7 @@ import math
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from functools import partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
@@ -32,6 +32,11 @@ if TYPE_CHECKING:
     from jsonschema.protocols import Validator as SchemaValidator
 
 UPDATE_FLAG = "update-flag"  # the keyword of a warning about a field its section's update flag leaves unwritten
+SHAPE = "x-shape"  # a schema annotation: what a text field holds (phone, email, pincode, country-code); warnings, never errors
+PHONE, EMAIL, PINCODE = "phone", "email", "pincode"  # the shape warnings' keywords (a country code's warning is a phone one)
+COUNTRY_CODE = "country-code"  # a telephone country code ("91"): the region its object's phones are read for
+SHAPES = (PHONE, EMAIL, PINCODE, COUNTRY_CODE)
+DEFAULT_REGION = "IN"
 ERROR_COLUMNS = ["path", "message", "keyword", "value", "severity"]
 _PATTERN_WORDS = {
     "^[0-9]+$": "a string of digits",
@@ -186,7 +191,7 @@ class ValidationReport:
 
     @property
     def warnings(self) -> list[FieldError]:
-        """The warnings: conventions the page does not state, and fields an update flag leaves unwritten."""
+        """The warnings: conventions the page does not state, fields an update flag leaves unwritten, and shapes."""
         if self._later is not None:
             self._warnings = self._warnings + self._later()
             self._later = None
@@ -242,19 +247,28 @@ def _suggest(word: str, choices: list[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+class _Shaped(NamedTuple):
+    """A field with a shape (``x-shape``, or an e-mail ``format``): where, which shape, and its object's country-code key."""
+
+    pattern: tuple[str, ...]
+    shape: str
+    code_key: str | None
+
+
 class _Rules:
-    """Where warnings can arise: date-shaped strings, whole numbers, and free-form objects with declared keys."""
+    """Where warnings can arise: date-shaped strings, whole numbers, free-form objects with declared keys, and shapes."""
 
     def __init__(self, schema: Schema) -> None:
         self.dates: list[tuple[tuple[str, ...], str]] = []
         self.whole: list[tuple[str, ...]] = []
         self.declared: list[tuple[tuple[str, ...], list[str]]] = []
-        self._walk(schema, ())
+        self.shapes: list[_Shaped] = []
+        self._walk(schema, (), None)
         sections = schema.get("properties") if isinstance(schema, Mapping) else None
         # An order body's schema: its sections carry update flags, which decide what an update writes.
         self.flags = isinstance(sections, Mapping) and isinstance(sections.get("order_info"), Mapping)
 
-    def _walk(self, node: Any, at: tuple[str, ...]) -> None:
+    def _walk(self, node: Any, at: tuple[str, ...], code_key: str | None) -> None:
         if not isinstance(node, Mapping):
             return
         if wants_whole(types_of(node)):
@@ -263,9 +277,20 @@ class _Rules:
             self.declared.append((at, list(node["properties"])))
         if node.get("format") in DATE_FORMATS:
             self.dates.append((at, node["format"]))
-        for key, child in node.get("properties", {}).items():
-            self._walk(child, (*at, key))
-        self._walk(node.get("items"), (*at, paths.WILDCARD))
+        shape = node.get(SHAPE, EMAIL if node.get("format") in ("email", "idn-email") else None)
+        if shape is not None:
+            if shape not in SHAPES:
+                where = paths.join(at) or "the root"
+                raise ValueError(f"{SHAPE} at {where}: {shape!r} is none of {', '.join(SHAPES)}")
+            self.shapes.append(_Shaped(at, shape, code_key if shape == PHONE else None))
+        properties = node.get("properties", {})
+        codes = [key for key, child in properties.items() if isinstance(child, Mapping) and child.get(SHAPE) == COUNTRY_CODE]
+        if len(codes) > 1:
+            where = paths.join(at) or "the root"
+            raise ValueError(f"{SHAPE}: {where} has {len(codes)} country codes ({', '.join(codes)}); its phones need one")
+        for key, child in properties.items():
+            self._walk(child, (*at, key), codes[0] if codes else None)
+        self._walk(node.get("items"), (*at, paths.WILDCARD), None)
 
 
 def _problem_error(problem: Problem) -> FieldError:
@@ -404,19 +429,29 @@ def _false_spelled_out(node: Any) -> Any:
 
 
 class Validator:
-    """A schema compiled once: ``is_valid`` answers fast, ``validate`` reports every error by path."""
+    """A schema compiled once: ``is_valid`` answers fast, ``validate`` reports every error by path.
 
-    def __init__(self, schema: Schema | None = None) -> None:
+    ``region``: the region libphonenumber reads phone numbers for (a contact's own ``country_code`` wins);
+    None turns the phone warnings off.
+    """
+
+    def __init__(self, schema: Schema | None = None, *, region: str | None = DEFAULT_REGION) -> None:
         self.schema: Schema
         if schema is None:
             self.schema = load_schema()  # shipped and tested against the meta-schema: no jsonschema needed
         else:
             self.schema = dict(schema) if isinstance(schema, Mapping) else schema
             _draft7().check_schema(self.schema)
+        self.region = _checked_region(region)
         self._jsonschema: SchemaValidator | None = None
         self._split: _Sections | None = None
         self._check = compile_check(self.schema, self._delegate)
         self._rules = _Rules(self.schema)
+        self._shapes = [rule for rule in self._rules.shapes if self.region is not None or rule.shape not in (PHONE, COUNTRY_CODE)]
+        self._lazy = self._rules.flags or bool(self._shapes)
+        # Exports repeat values (the employees' e-mails): each is judged once per validator.
+        self._phone_why = lru_cache(maxsize=_MEMO)(_phone_why)
+        self._email_why = lru_cache(maxsize=_MEMO)(_email_why)
 
     def _full(self) -> SchemaValidator:
         """jsonschema's validator of the whole schema, made on first need."""
@@ -445,11 +480,60 @@ class Validator:
     def validate(self, body: Any) -> ValidationReport:
         """Every error and warning in the body."""
         verdict = self._check(body)
-        flags = partial(_flag_warnings, body) if self._rules.flags and isinstance(body, dict) else None
+        later = partial(self._later, body) if self._lazy and isinstance(body, dict) else None
         if verdict == VALID:
-            return ValidationReport(later=flags)
+            return ValidationReport(later=later)
         errors = self.errors(body) if verdict == INVALID else []
-        return ValidationReport(errors, self._warnings(body) if isinstance(body, dict) else [], later=flags)
+        return ValidationReport(errors, self._warnings(body) if isinstance(body, dict) else [], later=later)
+
+    def _later(self, body: dict[str, Any]) -> list[FieldError]:
+        """The warnings found only when asked for: fields the update flags leave unwritten, and shapes."""
+        return (_flag_warnings(body) if self._rules.flags else []) + self._shape_warnings(body)
+
+    def _shape_warnings(self, body: dict[str, Any]) -> list[FieldError]:
+        """Phones libphonenumber rejects, e-mails of wrong syntax, PIN codes that are not 6 digits, unknown country codes."""
+        found = []
+        for rule in self._shapes:
+            for at, value in paths.expand(body, rule.pattern):
+                if value is None or isinstance(value, bool) or (isinstance(value, str) and not value):  # no value, or no shape's
+                    continue
+                message = self._shape_message(body, rule, at, value)
+                if message is not None:
+                    keyword = PHONE if rule.shape == COUNTRY_CODE else rule.shape
+                    found.append(FieldError(paths.join(at), message, keyword, shorten(value), "warning"))
+        return found
+
+    def _shape_message(self, body: dict[str, Any], rule: _Shaped, at: tuple[str, ...], value: Any) -> str | None:
+        """What is wrong with this value of that shape, or None when nothing is (or the schema judges its type)."""
+        shown = shorten(value, 60)
+        if rule.shape == PINCODE:
+            return _pincode_message(value)
+        if rule.shape == COUNTRY_CODE:
+            if not isinstance(value, (str, int)) or _calling_region(value) is not None:
+                return None
+            return (
+                f"{shown!r} is not a telephone country code libphonenumber knows (its digits, as '91' for India); "
+                f"the phones beside it are read for region {self.region}"
+            )
+        if not isinstance(value, str):
+            return None
+        if rule.shape == EMAIL:
+            why = self._email_why(value)
+            return None if why is None else f"{shown!r} is not a valid e-mail address (email-validator: {why})"
+        assert self.region is not None  # the phone rules are dropped without a region
+        reading, source = self.region, ""
+        if rule.code_key is not None:
+            code = paths.get_parts(body, (*at[:-1], rule.code_key))
+            calling = _calling_region(code)
+            if calling is not None:
+                reading, source = calling, f", from {rule.code_key} {shorten(code, 20)!r}"
+        why = self._phone_why(value, reading)
+        if why is None:
+            return None
+        where = f"region {reading}" if reading.isalpha() else f"country code {reading}"
+        spreadsheet = _NUMBER_TEXT.match(value.strip())
+        hint = "; it reads like a number a spreadsheet wrote: read the column as text" if spreadsheet else ""
+        return f"{shown!r} is not a valid phone number (libphonenumber, read for {where}{source}: {why}){hint}"
 
     def errors(self, body: Any) -> list[FieldError]:
         """Every error in the body, found the thorough way (``validate`` calls it only when ``is_valid`` fails)."""
@@ -587,7 +671,8 @@ def _pattern_message(wanted: Any, value: Any, schema: Mapping[str, Any]) -> str:
     return f"{said}: {shape}, its digits are lost (read the column as text, not as numbers)"
 
 
-_NUMBER_TEXT = re.compile(r"[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)\Z|[0-9]*\.[0-9]+\Z")
+# Possessive: a long run of digits costs one pass, not a pass per split point.
+_NUMBER_TEXT = re.compile(r"(?:[0-9]++|[0-9]*+\.[0-9]++)[eE][+-]?[0-9]++\Z|[0-9]*+\.[0-9]++\Z")
 
 
 def _flag_warnings(body: dict[str, Any]) -> list[FieldError]:
@@ -601,6 +686,87 @@ def _flag_warnings(body: dict[str, Any]) -> list[FieldError]:
         message = f"{paths.join(parts)} is set but {paths.join(flag)} is {state}: Kapture will not update it"
         found.append(FieldError(paths.join(parts), message, UPDATE_FLAG, shorten(value), "warning"))
     return found
+
+
+_MEMO = 4096  # values each validator remembers the verdict of, per shape
+_CALLING_CODE = re.compile(r"\+?([1-9][0-9]{0,2})\Z")
+
+
+def _checked_region(region: Any) -> str | None:
+    """The region phones are read for: None (no phone check), or a region code libphonenumber knows."""
+    if region is None:
+        return None
+    if isinstance(region, str) and region == DEFAULT_REGION:
+        return DEFAULT_REGION  # the default needs no look-up (nor the library's import)
+    import phonenumbers
+
+    if isinstance(region, str) and region in phonenumbers.SUPPORTED_REGIONS:
+        return region
+    raise ValueError(f"region is a region code libphonenumber knows (IN, US, GB...), or None for no phone check; got {region!r}")
+
+
+def _calling_region(code: Any) -> str | None:
+    """What a telephone country code ("91", "+91", 91) reads phones for: a region ("IN"), or "+800" for a code of no
+    region; None when it is no code libphonenumber knows."""
+    text = str(code) if isinstance(code, int) and not isinstance(code, bool) else code
+    found = _CALLING_CODE.match(text) if isinstance(text, str) else None
+    if found is None:
+        return None
+    import phonenumbers
+
+    number = int(found[1])
+    region = phonenumbers.region_code_for_country_code(number)
+    if region == phonenumbers.UNKNOWN_REGION:
+        return None
+    return f"+{number}" if region == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY else str(region)
+
+
+def _phone_why(text: str, reading: str) -> str | None:
+    """Why libphonenumber rejects the number read for ``reading`` (a region, or "+800" for a code of no region); None if valid."""
+    import phonenumbers
+
+    try:
+        if reading.isalpha():
+            number = phonenumbers.parse(text, reading)
+        else:  # a code of no region: the text is the number after it, unless it has its own
+            number = phonenumbers.parse(text if text.lstrip().startswith("+") else reading + text, None)
+    except phonenumbers.NumberParseException as exc:
+        reason = str(exc.args[0]).rstrip(".")
+        return reason[:1].lower() + reason[1:]
+    if phonenumbers.is_valid_number(number):
+        return None
+    result = phonenumbers.ValidationResult
+    words = {
+        result.IS_POSSIBLE: "no number in use has these digits",
+        result.IS_POSSIBLE_LOCAL_ONLY: "a local number without its area code",
+        result.INVALID_COUNTRY_CODE: "its country code is no country's",
+        result.TOO_SHORT: "too short",
+        result.TOO_LONG: "too long",
+        result.INVALID_LENGTH: "no number there has this many digits",
+    }
+    return words.get(phonenumbers.is_possible_number_with_reason(number), "not a valid number")
+
+
+def _email_why(text: str) -> str | None:
+    """Why email-validator rejects the address's syntax (no network); None if valid."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        reason = str(exc).rstrip(".")
+        return reason[:1].lower() + reason[1:]
+    return None
+
+
+def _pincode_message(value: Any) -> str | None:
+    """What is wrong with a PIN code (6 digits, as text or an int); None when nothing is, or the value is no text or int."""
+    if isinstance(value, str):
+        if len(value) == 6 and value.isascii() and value.isdigit():
+            return None
+    elif not isinstance(value, int) or 100_000 <= value <= 999_999:
+        return None
+    return f"{shorten(value, 60)!r} is not a PIN code: Indian PIN codes are 6 digits, as '560001'"
 
 
 _MESSAGES: dict[str, Callable[[Any, Any, Mapping[str, Any]], str]] = {
@@ -618,27 +784,36 @@ _MESSAGES: dict[str, Callable[[Any, Any, Mapping[str, Any]], str]] = {
 }
 """Messages in words by keyword, from what the keyword wants, the value found and the schema node; others keep jsonschema's."""
 
-_DEFAULT_VALIDATOR: list[Validator] = []
-_CACHE: dict[int, tuple[Schema, Validator]] = {}
+_DEFAULT_VALIDATORS: dict[str | None, Validator] = {}
+_CACHE: dict[tuple[int, str | None], tuple[Schema, Validator]] = {}
 _CACHE_SIZE = 8
 
 
-def validator_for(schema: Schema | None) -> Validator:
-    """The compiled Validator for this schema object (the request schema for None), built once."""
+def validator_for(schema: Schema | None, region: str | None = DEFAULT_REGION) -> Validator:
+    """The compiled Validator for this schema object (the request schema for None) and region, built once."""
     if schema is None:
-        if not _DEFAULT_VALIDATOR:
-            _DEFAULT_VALIDATOR.append(Validator())
-        return _DEFAULT_VALIDATOR[0]
-    hit = _CACHE.get(id(schema))
+        try:
+            return _DEFAULT_VALIDATORS[region]
+        except (KeyError, TypeError):  # not built yet; or no region at all (unhashable), which Validator() says
+            pass
+        validator = _DEFAULT_VALIDATORS[region] = Validator(region=region)
+        return validator
+    try:
+        hit = _CACHE.get((id(schema), region))
+    except TypeError:
+        hit = None
     if hit is not None and hit[0] is schema:
         return hit[1]
     if len(_CACHE) >= _CACHE_SIZE:
         _CACHE.pop(next(iter(_CACHE)))
-    validator = Validator(schema)
-    _CACHE[id(schema)] = (schema, validator)
+    validator = Validator(schema, region=region)
+    _CACHE[(id(schema), region)] = (schema, validator)
     return validator
 
 
-def validate(body: Any, schema: Schema | None = None) -> ValidationReport:
-    """Check a body against the request schema (or ``schema``); a compiled validator is cached per schema object."""
-    return validator_for(schema).validate(body)
+def validate(body: Any, schema: Schema | None = None, *, region: str | None = DEFAULT_REGION) -> ValidationReport:
+    """Check a body against the request schema (or ``schema``); a compiled validator is cached per schema object and region.
+
+    ``region``: the region phone numbers are read for (None: no phone warnings).
+    """
+    return validator_for(schema, region).validate(body)

@@ -66,6 +66,25 @@ def test_a_callable_that_fails_marks_its_row_not_sent(fresh_sandbox):
     )
 
 
+
+def test_a_cell_a_converter_cannot_read_marks_its_row_not_sent(fresh_sandbox):
+    sb = fresh_sandbox(orders=orders(3))
+    data = pd.DataFrame({"id": [f" {FIRST_ID} ", f"{FIRST_ID + 1}.0", f"{FIRST_ID + 2}"], "slot": ["yes", "N", "maybe"]})
+    mapping = kn.FieldMapping({
+        "order_info.order_id": kn.Digits("id"),
+        "customer_info.customer_name": kn.Const("ABC"),
+        "order_info.associate_fields.gift_wrap": kn.Bool("slot"),
+    })
+    with sb.client() as client:
+        results = client.update_orders(data, mapping, progress=False)
+    assert results["ok"].tolist() == [True, True, False]
+    assert results.loc[2, "error"] == (
+        "not sent, could not map the row: order_info.associate_fields.gift_wrap: 'maybe' is not a yes/no value "
+        "(yes, y, true, 1, on / no, n, false, 0, off)"
+    )
+    stored = sb.orders.set_index("order_info.order_id")["order_info.associate_fields.gift_wrap"]
+    assert stored[str(FIRST_ID)] is True and stored[str(FIRST_ID + 1)] is False and len(sb.requests) == 2
+
 def test_401_stops_the_batch(fresh_sandbox):
     frame = orders(12)
     sb = fresh_sandbox(orders=frame)

@@ -3,9 +3,10 @@ import json
 import os
 import sys
 
+import pandas as pd
 import pytest
 
-from kapture_nb.bodyfiles import MAX_BYTES, MAX_DEPTH, BodyFileError, read_bodies
+from kapture_nb.bodyfiles import MAX_BYTES, MAX_DEPTH, BodyFileError, read_bodies, read_bytes, read_csv_text, read_json
 from kapture_nb.exceptions import KaptureError
 
 
@@ -73,12 +74,12 @@ def test_body_file_error_is_a_kapture_error_and_a_value_error(tmp_path):
     assert isinstance(caught.value, ValueError)
 
 
-def test_undecodable_bytes_are_a_body_file_error_naming_the_file(tmp_path):
+def test_undecodable_bytes_are_a_body_file_error_naming_the_file_the_byte_and_the_line(tmp_path):
     path = tmp_path / "latin1.json"
-    path.write_bytes('{"name": "Günter"}'.encode("latin-1"))
+    path.write_bytes('{\n"name": "Günter"}'.encode("latin-1"))
     with pytest.raises(BodyFileError) as caught:
         read_bodies(path)
-    assert str(caught.value) == f"{path}: not UTF-8 text (invalid start byte at byte 11)"
+    assert str(caught.value) == f"{path}: not UTF-8 text (invalid start byte at byte 12, line 2)"
 
 
 def test_a_directory_is_a_body_file_error(tmp_path):
@@ -203,3 +204,96 @@ def test_an_integer_longer_than_python_reads_is_a_body_file_error(tmp_path):
     with pytest.raises(BodyFileError) as caught:
         read_bodies(path)
     assert str(caught.value) == f"{path}: a number has more than {sys.get_int_max_str_digits()} digits, more than Python reads"
+
+
+def test_read_json_gives_the_one_value_of_a_file_bounded_like_bodies(tmp_path):
+    path = tmp_path / "fields.json"
+    path.write_bytes(b"\xef\xbb\xbf" + b'[{"order": {}}, 1]')
+    assert read_json(path) == [{"order": {}}, 1]  # a list is one value here, not many bodies
+    with pytest.raises(BodyFileError, match=r"larger than 5 bytes"):
+        read_json(path, max_bytes=5)
+    path.write_text("[" * 65 + "]" * 65)
+    with pytest.raises(BodyFileError, match=r"nest deeper than 64 levels"):
+        read_json(path)
+    path.write_text('{"a": 1,}')
+    with pytest.raises(BodyFileError, match=r"fields.json: not JSON \(.*line 1, column 9\)"):
+        read_json(path)
+
+
+def test_read_bytes_refuses_what_is_not_a_regular_file_and_reads_standard_input(tmp_path, monkeypatch):
+    fifo = tmp_path / "orders.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(BodyFileError, match="a named pipe"):
+        read_bytes(fifo)
+    raw = _stdin(monkeypatch, b"a,b\n1,2\n")
+    assert read_bytes("-") == b"a,b\n1,2\n" and raw.tell() == 8
+
+
+CSV = (
+    "\ufeffOrder No,Cust Name,Mobile,Note,Amount\r\n"
+    '007,  ABC ,"+91 98765 43210",NA,"1,200"\r\n'
+    '24101016.0,"two\r\nlines",,null,1e5\r\n'
+    "\r\n"
+    "  \r\n"
+    '2.41E+07,"say ""hi""",TRUE,nan,\r\n'
+)
+
+
+def test_csv_is_read_as_text_exactly_as_pandas_reads_it_with_dtype_str(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_bytes(CSV.encode("utf-8"))
+    frame = read_csv_text(path)
+    oracle = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    pd.testing.assert_frame_equal(frame.reset_index(drop=True), oracle)
+    assert frame.loc[2].tolist() == ["007", "  ABC ", "+91 98765 43210", "NA", "1,200"]  # no guessing, nothing trimmed
+    assert frame.loc[3, "Cust Name"] == "two\r\nlines" and pd.isna(frame.loc[3, "Mobile"])  # an empty cell is missing
+    assert frame.loc[7].tolist()[:4] == ["2.41E+07", 'say "hi"', "TRUE", "nan"]
+
+
+def test_a_csv_frame_is_indexed_by_the_line_where_each_row_starts(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_bytes(CSV.encode("utf-8"))
+    frame = read_csv_text(path)
+    assert frame.index.name == "line" and frame.index.tolist() == [2, 3, 7]  # row 3 spans lines 3-4, blank lines 5 and 6
+
+
+def test_header_names_are_kept_as_written_twice_or_empty(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text("Mobile,Mobile,\n1,2,3\n")
+    frame = read_csv_text(path)
+    assert frame.columns.tolist() == ["Mobile", "Mobile", ""]  # pandas would rename them Mobile.1 and Unnamed: 2
+    path.write_text("Order No,Cust Name\n")
+    frame = read_csv_text(path)
+    assert frame.columns.tolist() == ["Order No", "Cust Name"] and len(frame) == 0
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ("a,b\n1,2\n3,4,5\n", ", line 3: 3 cell(s) where the header has 2; is a comma inside a value that is not quoted?"),
+        ('a,b\n"1\n2",3\n4\n', ", line 4: 1 cell(s) where the header has 2"),
+        ('a,b\n1,2\n3,"4\n5\n6\n', ", line 3: not CSV (a quoted value is not closed before the end of the file)"),
+        ('a,b\n1,"2"x\n', ", line 2: not CSV (',' expected after '\"')"),
+        (b"a,b\n1,2\n3,G\xfcnter\n", ": not UTF-8 text (invalid start byte at byte 11, line 3)"),
+        ("\n \n", ": no header line (the file is empty)"),
+        ("a,b\n1," + "x" * 200_000 + "\n", ", line 2: not CSV (field larger than field limit (131072))"),
+    ],
+)
+def test_a_bad_csv_is_one_error_naming_the_file_and_the_line(tmp_path, content, problem):
+    path = tmp_path / "orders.csv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(BodyFileError) as caught:
+        read_csv_text(path)
+    assert str(caught.value) == f"{path}{problem}"
+
+
+def test_a_csv_is_bounded_like_body_files(tmp_path, monkeypatch):
+    path = tmp_path / "orders.csv"
+    path.write_text("a,b\n1,2\n")  # 8 bytes
+    assert len(read_csv_text(path, max_bytes=8)) == 1
+    with pytest.raises(BodyFileError, match="larger than 7 bytes"):
+        read_csv_text(path, max_bytes=7)
+    with pytest.raises(BodyFileError, match="a directory, not a regular file"):
+        read_csv_text(tmp_path)
+    _stdin(monkeypatch, b"a,b\n1,2\n")
+    assert read_csv_text("-").to_dict("list") == {"a": ["1"], "b": ["2"]}

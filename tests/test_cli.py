@@ -2,13 +2,18 @@ import getpass
 import io
 import json
 import os
+import pathlib
 import subprocess
 import sys
 import threading
 
+import pandas as pd
 import pytest
+from pandas.testing import assert_frame_equal
 
-from kapture_nb.cli import build_parser, main, sandbox_password
+import kapture_nb as kn
+from kapture_nb.bodyfiles import read_csv_text
+from kapture_nb.cli import build_parser, dry_run, main, sandbox_password
 
 
 @pytest.fixture
@@ -208,7 +213,7 @@ def _one_line_exit_two(argv, capsys, *words):
     [
         ("[" * 100_000, ["nest deeper than 64 levels"]),
         ('{"n": ' + "9" * 5000 + "}", ["a number has more than"]),
-        (b'{"name": "G\xfcnter"}', ["not UTF-8 text (invalid start byte at byte 11)"]),
+        (b'{"name": "G\xfcnter"}', ["not UTF-8 text (invalid start byte at byte 11, line 1)"]),
         ('{"a": }', ["not JSON (Expecting value; line 1, column 7)"]),
     ],
 )
@@ -259,7 +264,8 @@ def test_both_target_variables_set_is_one_line_naming_both(files, monkeypatch, c
     monkeypatch.setenv("KAPTURE_SUBDOMAIN", "acme")
     monkeypatch.setenv("KAPTURE_BASE_URL", "https://acme.kapturecrm.com")
     monkeypatch.setenv("KAPTURE_TOKEN", "t0k")
-    _one_line_exit_two(["send", str(files["good"]), "--dry-run"], capsys, "KAPTURE_SUBDOMAIN and KAPTURE_BASE_URL are both set")
+    for dry in ([], ["--dry-run"]):
+        _one_line_exit_two(["send", str(files["good"]), *dry], capsys, "KAPTURE_SUBDOMAIN and KAPTURE_BASE_URL are both set")
     assert main(["send", str(files["good"]), "--subdomain", "acme", "--dry-run"]) == 0  # an option wins over both
 
 
@@ -277,3 +283,358 @@ def test_text_the_output_cannot_encode_is_escaped_not_a_crash(tmp_path, capsys):
     assert main(["validate", str(path)]) == 1
     assert "\\ud800" in capsys.readouterr().out
 
+
+
+# CSV files through a mapping, declared custom fields, dry runs without credentials, the journal.
+
+ORDERS_CSV = (
+    "Order No,Cust Name,Remarks,Slot\n"
+    '30000001,ABC,"first\nof two lines",morning\n'  # a row on lines 2-3
+    "ORD-2,XYZ,second,evening\n"
+    "\n"
+    "30000003,,third,NA\n"
+)
+MAPPING = {
+    "missing": "omit",
+    "targets": [
+        {"path": "order_info.order_id", "column": "Order No"},
+        {"path": "customer_info.customer_name", "column": "Cust Name"},
+        {"path": "order_info.remarks", "column": "Remarks"},
+        {"path": "order_info.associate_fields.delivery_slot", "column": "Slot"},
+    ],
+}
+FIELDS = {"order": {"delivery_slot": {"enum": ["morning", "evening"]}}, "strict": True}
+
+
+@pytest.fixture
+def export(tmp_path):
+    """A CSV export with one good row (line 2), a bad id (line 4) and a blank name (line 6), its mapping and fields."""
+    made = {"csv": tmp_path / "orders.csv", "mapping": tmp_path / "mapping.json", "fields": tmp_path / "fields.json"}
+    made["csv"].write_text(ORDERS_CSV)
+    made["mapping"].write_text(json.dumps(MAPPING))
+    made["fields"].write_text(json.dumps(FIELDS))
+    return {name: str(path) for name, path in made.items()}
+
+
+@pytest.fixture
+def no_credentials(monkeypatch):
+    for name in ("KAPTURE_SUBDOMAIN", "KAPTURE_BASE_URL", "KAPTURE_USERNAME", "KAPTURE_PASSWORD", "KAPTURE_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def _table(out):
+    """The problem rows of a validate output: (line, severity, path) each."""
+    return [tuple(line.split()[:3]) for line in out.splitlines()[2:]]
+
+
+def test_validate_a_csv_through_a_mapping_lists_the_problems_by_the_line_of_the_file(export, capsys):
+    assert main(["validate", export["csv"], "--mapping", export["mapping"]]) == 1
+    out = capsys.readouterr().out
+    first, header = out.splitlines()[:2]
+    assert first == f"{export['csv']}: 3 row(s) on lines 2-6, 2 error(s) in 2 row(s), 0 warning(s)"
+    assert header.split() == ["line", "severity", "path", "message"]
+    assert _table(out) == [("4", "error", "order_info.order_id"), ("6", "error", "customer_info.customer_name")]
+    assert "got string 'ORD-2'" in out
+
+
+def test_validate_a_clean_csv_exits_zero(export, tmp_path, capsys):
+    clean = tmp_path / "clean.csv"
+    clean.write_text("Order No,Cust Name,Remarks,Slot\n30000001,ABC,x,NA\n")
+    assert main(["validate", str(clean), "--mapping", export["mapping"]]) == 0
+    assert capsys.readouterr().out == f"{clean}: 1 row(s) on lines 2-2, 0 error(s) in 0 row(s), 0 warning(s)\n"
+
+
+def test_declared_fields_are_checked_in_csv_rows_and_in_json_bodies(export, tmp_path, example, capsys):
+    assert main(["validate", export["csv"], "--mapping", export["mapping"], "--fields", export["fields"]]) == 1
+    rows = _table(capsys.readouterr().out)
+    assert ("6", "error", "order_info.associate_fields.delivery_slot") in rows  # "NA" is not a declared slot
+    assert ("2", "error", "order_info.associate_fields.delivery_slot") not in rows
+    body = tmp_path / "body.json"
+    example["order_info"]["associate_fields"] = {"delivery_slott": "morning"}
+    body.write_text(json.dumps(example))
+    assert main(["validate", str(body)]) == 0  # undeclared keys pass without the declaration
+    capsys.readouterr()
+    assert main(["validate", str(body), "--fields", export["fields"]]) == 1
+    assert "did you mean 'delivery_slot'?" in capsys.readouterr().out
+
+
+def test_validate_a_csv_with_converters_shows_each_cell_they_cannot_read(tmp_path, capsys):
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({
+        "targets": [
+            {"path": "order_info.order_id", "column": "Order No", "converter": {"type": "digits"}},
+            {"path": "customer_info.customer_name", "column": "Cust Name", "converter": {"type": "text"}},
+            {"path": "customer_info.phone", "column": "Mobile", "converter": {"type": "phone", "region": "IN"}},
+            {"path": "order_info.invoice_date", "column": "Invoice Dt", "converter": {"type": "date", "dayfirst": True}},
+            {"path": "order_info.remarks", "const": "bulk update"},
+        ]
+    }))
+    export = tmp_path / "orders.csv"
+    export.write_text(
+        "Order No,Cust Name,Mobile,Invoice Dt\n"
+        "24101016.0, ABC ,+91 98765 43210,12/03/2024\n"
+        " 24101017 ,XYZ,9.87654E+09,2024-05-07\n"
+        "24101018,D,098765 43210,31/02/2024\n"
+    )
+    assert main(["validate", str(export), "--mapping", str(mapping)]) == 1
+    out = capsys.readouterr().out
+    rows = _table(out)
+    assert ("3", "error", "customer_info.phone") in rows and ("4", "error", "order_info.invoice_date") in rows
+    assert not [row for row in rows if row[0] == "2" and row[1] == "error"]
+    assert "'9.87654E+09'" in out and "'31/02/2024'" in out
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["validate", "{csv}"], ["orders.csv: a CSV file is read through a mapping: give --mapping mapping.json"]),
+        (["send", "{csv}", "--dry-run"], ["give --mapping mapping.json"]),
+        (["validate", "{body}", "--mapping", "{mapping}"], ["body.json: a JSON body file takes no --mapping"]),
+        (["send", "{body}", "--mapping", "{mapping}", "--dry-run"], ["a JSON body file takes no --mapping"]),
+        (["validate", "{csv}", "--mapping", "{mapping}", "--jsonl"], ["--jsonl reads JSON lines; with --mapping"]),
+        (["validate", "{csv}", "--mapping", "-"], ["--mapping names a file"]),
+        (["send", "{body}", "--fields", "-", "--dry-run"], ["--fields names a file"]),
+        (["send", "{body}", "--resend-unknown"], ["--resend-unknown goes with --journal"]),
+        (["validate", "{csv}", "--mapping", "{csv}"], ["orders.csv: not JSON"]),
+        (["validate", "{csv}", "--mapping", "{body}"], ["body.json: not a saved FieldMapping"]),
+        (["validate", "{csv}", "--mapping", "/dev/zero"], ["/dev/zero: a character device, not a regular file"]),
+        (["validate", "{csv}", "--mapping", "{mapping}", "--max-bytes", "50"], ["mapping.json: larger than 50 bytes"]),
+        (["validate", "{body}", "--fields", "/dev/zero"], ["/dev/zero: a character device, not a regular file"]),
+    ],
+)
+def test_inputs_and_options_that_do_not_go_together_are_one_line_and_exit_two(export, files, argv, words, capsys, no_credentials):
+    names = {**export, "body": str(files["good"].rename(files["good"].with_name("body.json")))}
+    _one_line_exit_two([arg.format(**names) for arg in argv], capsys, *words)
+
+
+@pytest.mark.parametrize(
+    "fields, words",
+    [
+        ([1], ["custom fields are declared in a JSON object like", "got a list"]),
+        ({"orders": {}}, ["unknown key(s) 'orders'; the keys are customer, enquiry and order"]),
+        ({"strict": "yes"}, ["strict is true or false, got a string"]),
+        ({"order": ["slot"]}, ["order maps field names to their schemas (a JSON object), got a list"]),
+        ({"order": {"slot": "text"}}, ["associate field order_info.associate_fields.slot: give a JSON Schema dict or one of"]),
+        ({"order": {"slot": {"type": "strin"}}}, ["order.slot.type is not a valid JSON Schema: 'strin' is not valid"]),
+        ({"customer": {"tier": {"pattern": "("}}}, ["customer.tier.pattern is not a valid JSON Schema"]),
+    ],
+)
+def test_a_fields_file_that_declares_nothing_usable_is_one_line_and_exit_two(tmp_path, files, fields, words, capsys):
+    path = tmp_path / "fields.json"
+    path.write_text(json.dumps(fields))
+    _one_line_exit_two(["validate", str(files["good"]), "--fields", str(path)], capsys, "fields.json: ", *words)
+
+
+def test_a_mapped_column_the_header_lacks_or_has_twice_is_one_line_naming_the_file(export, tmp_path, capsys):
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(ORDERS_CSV.replace("Order No", "Order no", 1))
+    _one_line_exit_two(
+        ["validate", str(renamed), "--mapping", export["mapping"]], capsys,
+        "renamed.csv: the mapping reads column 'Order No', which the header lacks; did you mean 'Order no'?",
+    )
+    doubled = tmp_path / "doubled.csv"
+    doubled.write_text("Order No,Cust Name,Remarks,Slot,Order No\n1,A,r,morning,2\n")
+    _one_line_exit_two(
+        ["send", str(doubled), "--mapping", export["mapping"], "--dry-run"], capsys,
+        "doubled.csv: the mapping reads column 'Order No', which the header has 2 times (columns 1, 5)",
+    )
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b"Order No,Cust Name\n1,A\n2,B,extra\n", ["orders.csv, line 3: 3 cell(s) where the header has 2"]),
+        (b"Order No,Cust Name\n1,A\n2\n", ["orders.csv, line 3: 1 cell(s) where the header has 2"]),
+        (b"Order No,Cust Name\n1,G\xfcnter\n", ["orders.csv: not UTF-8 text (invalid start byte at byte 22, line 2)"]),
+    ],
+)
+def test_a_bad_csv_is_one_line_naming_the_file_and_the_line_and_exit_two(tmp_path, export, content, words, capsys):
+    path = tmp_path / "orders.csv"
+    path.write_bytes(content)
+    _one_line_exit_two(["validate", str(path), "--mapping", export["mapping"]], capsys, *words)
+    assert capsys.readouterr().out == ""
+
+
+def _credentials(monkeypatch):
+    monkeypatch.setenv("KAPTURE_USERNAME", "demo")
+    monkeypatch.setenv("KAPTURE_PASSWORD", "demo")
+
+
+def test_send_a_csv_through_a_mapping_and_resume_with_the_journal(fresh_sandbox, export, tmp_path, monkeypatch, capsys):
+    sb = fresh_sandbox(unknown_order="create")
+    _credentials(monkeypatch)
+    journal = tmp_path / "runs" / "orders.jsonl"
+    argv = ["send", export["csv"], "--mapping", export["mapping"], "--base-url", sb.url, "--journal", str(journal)]
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].split() == ["line", "order_id", "ok", "http_status", "status", "message", "attempts", "error"]
+    rows = [line.split()[:3] for line in lines[1:4]]
+    assert rows == [["2", "30000001", "True"], ["4", "<NA>", "False"], ["6", "30000003", "False"]]
+    assert lines[-1] == "3 rows: 1 succeeded, 2 failed"
+    stored = sb.orders.set_index("order_id")
+    assert len(sb.requests) == 1 and stored.loc[30000001, "order_info.remarks"] == "first\nof two lines"
+    assert main(argv) == 1  # the rerun: the done row comes from the journal, the invalid rows are still invalid
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "3 rows: 1 succeeded, 2 failed; 1 done in an earlier run (the journal says so), not sent again"
+    )
+    assert len(sb.requests) == 1
+    assert set(kn.read_journal(journal)["row"]) == {2, 4, 6}
+
+
+def test_send_exits_zero_when_every_row_succeeds_and_checks_declared_fields(fresh_sandbox, export, tmp_path, monkeypatch, capsys):
+    sb = fresh_sandbox(unknown_order="create")
+    _credentials(monkeypatch)
+    clean = tmp_path / "clean.csv"
+    clean.write_text("Order No,Cust Name,Remarks,Slot\n30000001,ABC,x,morning\n30000002,DEF,y,noon\n")
+    argv = ["send", str(clean), "--mapping", export["mapping"], "--base-url", sb.url]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "2 rows: 2 succeeded, 0 failed"
+    assert main([*argv, "--fields", export["fields"]]) == 1  # "noon" is no declared slot: that row is not sent
+    out = capsys.readouterr().out
+    assert "not sent, invalid body: order_info.associate_fields.delivery_slot" in out
+    assert len(sb.requests) == 3
+
+
+def test_a_dry_run_needs_no_credentials_sends_nothing_and_says_the_same_with_them(sandbox, export, files, no_credentials, capsys):
+    before = len(sandbox.requests)
+    outputs = []
+    for argv in (
+        ["send", export["csv"], "--mapping", export["mapping"], "--fields", export["fields"], "--dry-run"],
+        ["send", str(files["lines"]), "--dry-run"],
+    ):
+        no_credentials.delenv("KAPTURE_USERNAME", raising=False)
+        no_credentials.delenv("KAPTURE_PASSWORD", raising=False)
+        assert main(argv) == 1
+        without = capsys.readouterr()
+        _credentials(no_credentials)
+        assert main([*argv, "--base-url", sandbox.url]) == 1
+        assert capsys.readouterr() == without
+        outputs.append(without.out)
+    assert len(sandbox.requests) == before
+    csv_out, json_out = outputs
+    assert csv_out.splitlines()[-1] == "3 rows (dry run): 1 would be sent, 2 would not"
+    assert "would be sent" in csv_out and "not sent, invalid body: customer_info.customer_name" in csv_out
+    assert json_out.splitlines()[-1] == "2 bodies (dry run): 1 would be sent, 1 would not"
+    assert [line.split()[:2] for line in json_out.splitlines()[1:3]] == [["line", "1"], ["line", "3"]]
+
+
+@pytest.mark.parametrize(
+    "variables, options, words",
+    [
+        ({}, ["--base-url", "https://acme.kapturecrm.com?x=1"], ["must not have a query"]),
+        ({"KAPTURE_BASE_URL": "acme.kapturecrm.com"}, [], ["base_url must start with https://"]),
+        ({"KAPTURE_PASSWORD": "pw", "KAPTURE_TOKEN": "t0k"}, [], ["KAPTURE_PASSWORD and KAPTURE_TOKEN are both set"]),
+        ({"KAPTURE_USERNAME": "u1", "KAPTURE_PASSWORD": "pw\n"}, [], ["the password holds"]),
+        ({"KAPTURE_PASSWORD": "pw"}, [], ["no credentials: give username= and password=, or token="]),
+    ],
+)
+def test_a_dry_run_checks_the_target_and_credentials_it_finds(export, no_credentials, capsys, variables, options, words):
+    for name, value in variables.items():
+        no_credentials.setenv(name, value)
+    argv = ["send", export["csv"], "--mapping", export["mapping"], "--dry-run", *options]
+    _one_line_exit_two(argv, capsys, *words)
+
+
+@pytest.mark.parametrize(
+    "variables", [{"KAPTURE_USERNAME": "u1"}, {"KAPTURE_SUBDOMAIN": "acme"}, {"KAPTURE_TOKEN": "t0k"}], ids=str
+)
+def test_a_dry_run_with_part_of_a_configuration_runs(export, no_credentials, capsys, variables):
+    for name, value in variables.items():
+        no_credentials.setenv(name, value)
+    assert main(["send", export["csv"], "--mapping", export["mapping"], "--dry-run"]) == 1  # 1: two rows are invalid
+    assert capsys.readouterr().out.splitlines()[-1] == "3 rows (dry run): 1 would be sent, 2 would not"
+
+
+def test_the_dry_run_without_a_client_is_the_clients_dry_run(client, export):
+    frame = read_csv_text(export["csv"])
+    mapping = kn.FieldMapping.from_json(export["mapping"])
+    assert_frame_equal(dry_run(frame, mapping), client.update_orders(frame, mapping, dry_run=True, progress=False))
+    bodies = pd.Series([{"order_info": {}}, [1], kn.documented_example()], index=["a", "b", "c"], dtype=object)
+    assert_frame_equal(dry_run(bodies), client.update_orders(bodies, dry_run=True, progress=False))
+
+
+def test_a_dry_run_with_a_journal_shows_what_a_rerun_would_skip_and_writes_nothing(
+    fresh_sandbox, export, tmp_path, monkeypatch, capsys
+):
+    sb = fresh_sandbox(unknown_order="create")
+    _credentials(monkeypatch)
+    journal = tmp_path / "orders.jsonl"
+    argv = ["send", export["csv"], "--mapping", export["mapping"], "--journal", str(journal)]
+    assert main([*argv, "--base-url", sb.url]) == 1
+    capsys.readouterr()
+    written = journal.read_bytes()
+    assert main([*argv, "--dry-run"]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == (
+        "3 rows (dry run): 0 would be sent, 3 would not; 1 done in an earlier run (the journal says so), not sent again"
+    )
+    assert journal.read_bytes() == written and len(sb.requests) == 1
+
+
+def test_an_unknown_outcome_is_not_sent_again_unless_asked(fresh_sandbox, export, tmp_path, monkeypatch, capsys):
+    sb = fresh_sandbox(unknown_order="create", faults=kn.Faults(schedule=["drop"]))
+    _credentials(monkeypatch)
+    clean = tmp_path / "clean.csv"
+    clean.write_text("Order No,Cust Name,Remarks,Slot\n30000001,ABC,x,morning\n")
+    argv = ["send", str(clean), "--mapping", export["mapping"], "--base-url", sb.url, "--journal", str(tmp_path / "j.jsonl")]
+    assert main(argv) == 1
+    assert capsys.readouterr().out.splitlines()[-1].endswith("; 1 with an unknown outcome (sent, never answered: see the error)")
+    assert main(argv) == 1
+    assert "rerun with resend_unknown=True" in capsys.readouterr().out and len(sb.requests) == 1
+    assert main([*argv, "--resend-unknown"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "1 rows: 1 succeeded, 0 failed"
+    assert len(sb.requests) == 2
+
+
+def test_help_and_a_small_csv_load_no_optional_module_they_do_not_use(export):
+    optional = ("jsonschema", "tqdm", "IPython", "ipywidgets", "phonenumbers", "email_validator", "rapidfuzz", "filelock",
+                "kapture_nb.sandbox", "kapture_nb.forms", "kapture_nb.demo")
+    clean = pathlib.Path(export["csv"]).with_name("clean.csv")
+    clean.write_text("Order No,Cust Name,Remarks,Slot\n30000001,ABC,x,morning\n")
+    runs = [
+        ["--help"],
+        ["validate", str(clean), "--mapping", export["mapping"]],
+        ["send", str(clean), "--mapping", export["mapping"], "--dry-run"],
+    ]
+    probe = (
+        "import contextlib, io, sys\nfrom kapture_nb.cli import main\n"
+        f"for argv in {runs!r}:\n"
+        "    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "        status = main(argv)\n"
+        f"    print(status if argv != ['--help'] else 0, *[m for m in {optional!r} if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == ["0", "0", "0"]
+
+
+def test_a_csv_with_a_header_and_no_rows_is_nothing_to_do(export, tmp_path, capsys):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("Order No,Cust Name,Remarks,Slot\n")
+    assert main(["validate", str(empty), "--mapping", export["mapping"]]) == 0
+    assert capsys.readouterr().out == f"{empty}: 0 row(s), 0 error(s) in 0 row(s), 0 warning(s)\n"
+    assert main(["send", str(empty), "--mapping", export["mapping"], "--dry-run"]) == 0
+    assert capsys.readouterr().out == "0 rows (dry run): 0 would be sent, 0 would not\n"
+
+
+def test_send_of_json_bodies_checks_declared_fields_too(sandbox, export, tmp_path, example, monkeypatch, capsys):
+    _credentials(monkeypatch)
+    body = tmp_path / "body.json"
+    example["order_info"]["associate_fields"] = {"delivery_slott": "morning"}
+    body.write_text(json.dumps(example))
+    before = len(sandbox.requests)
+    assert main(["send", str(body), "--base-url", sandbox.url, "--fields", export["fields"]]) == 1
+    out = capsys.readouterr().out
+    assert "not sent, invalid body: order_info.associate_fields.delivery_slott" in out and len(sandbox.requests) == before
+
+
+class _ClosedPipe(io.StringIO):
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_output_to_a_reader_that_went_away_ends_quietly(export, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())  # kapture-nb send ... | head, head gone
+    assert main(["send", export["csv"], "--mapping", export["mapping"], "--dry-run"]) == 2
+    assert capsys.readouterr().err == ""

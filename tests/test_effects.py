@@ -1,6 +1,7 @@
 """The rules of an update: update flags gate sections, "" keeps or clears, identifying keys stay, custom fields merge."""
 import copy
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -201,3 +202,10 @@ def test_applying_the_effects_leaves_what_the_rules_say_and_each_effect_tells_th
         assert not json_equal(change.before, change.after) and not (change.before is None and emptied)  # it changes something
         if change.effect != "ignored":
             assert change.effect == ("clear" if emptied else "set" if change.before is None else "change")
+
+
+def test_a_numpy_array_in_a_section_left_unwritten_is_listed_not_a_crash():
+    body = kn.documented_example()
+    body["customer_info"]["remarks"] = np.array([1, 2])
+    report = kn.validate(body)
+    assert not report.ok and "customer_info.remarks" in {w.path for w in report.warnings}

@@ -1,11 +1,16 @@
 """Each kind of field, driven as a user drives it: typing into widgets, clicking buttons."""
 import json
+from decimal import Decimal
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from traitlets import TraitError
 
 import kapture_nb as kn
 from helpers import writing
-from kapture_nb.forms import SchemaForm
+from kapture_nb.forms import NOTHING, SchemaForm
 
 PLAIN = kn.load_schema()
 DECLARED = {"delivery_slot": {"enum": ["am", "pm"]}, "priority": "integer"}
@@ -40,28 +45,159 @@ def test_boolean_field_is_a_checkbox():
     assert form.value["customer_info"]["update"] is False
 
 
-def test_integer_field_parses_digits_and_flags_anything_else():
+LEFT_OUT = " (left out of the body until fixed)"
+NUMBERS = {"quantity": {"type": "integer"}, "weight": {"type": "number"}}
+INTEGER_IS = "an integer field's value is an int, or None to leave it out; "
+NUMBER_IS = "a number field's value is an int or a float, or None to leave it out; "
+
+
+def test_integer_field_reads_digits_and_says_why_other_text_is_no_whole_number():
     form = SchemaForm(small({"count": {"type": "integer", "minimum": 1}}), {})
     count = form.fields["count"]
-    count.widget.value = "12"
-    assert form.value == {"count": 12} and form.errors.ok
-    count.widget.value = "12.5"
-    assert form.value == {"count": "12.5"}
-    assert shown(form, "count") == ["expected an integer, got string '12.5'"]
-    count.widget.value = "0"
-    assert shown(form, "count") == ["must be at least 1, got 0"]
+    count.widget.text.value = " +12 "
+    assert form.value == {"count": 12} and form.errors.ok and count.widget.value == 12
+    for typed, message in [
+        ("12.5", "'12.5' is not a whole number: this field takes an integer"),
+        ("36.0", "'36.0' is not written as a whole number: type 36, without a decimal point or exponent"),
+        ("1e3", "'1e3' is not written as a whole number: type 1000, without a decimal point or exponent"),
+        ("1e20", "'1e20' is not written as a whole number: type its digits, without a decimal point or exponent"),
+        ("36.0000000000000001", "'36.0000000000000001' is not a whole number: this field takes an integer"),
+        ("1,200", "'1,200' is not a whole number: type digits only, like 36"),
+        ("two", "'two' is not a whole number: type digits only, like 36"),
+    ]:
+        count.widget.text.value = typed
+        assert form.value == {} and count.widget.value is None
+        assert shown(form, "count") == [message + LEFT_OUT] and not form.errors.ok
+        assert [e.keyword for e in form.errors.errors] == ["form"]
+    count.widget.text.value = "0"
+    assert form.value == {"count": 0} and shown(form, "count") == ["must be at least 1, got 0"]
+    count.widget.text.value = "9" * 5000
+    assert form.value == {} and shown(form, "count")[0].endswith("has more digits than a number can be sent with" + LEFT_OUT)
 
 
-def test_number_field_keeps_ints_and_floats_apart():
+def test_number_field_keeps_ints_and_floats_apart_and_refuses_what_a_float_cannot_hold():
     form = SchemaForm(small({"amount": {"type": "number"}}), {"amount": 5.0})
     amount = form.fields["amount"]
-    assert amount.widget.value == "5.0" and type(form.value["amount"]) is float
-    amount.widget.value = "7"
+    assert amount.widget.text.value == "5.0" and type(form.value["amount"]) is float
+    amount.widget.text.value = "7"
     assert form.value == {"amount": 7} and type(form.value["amount"]) is int
-    amount.widget.value = "1e-3"
+    amount.widget.text.value = "1e-3"
     assert form.value == {"amount": 0.001}
-    amount.widget.value = "lots"
-    assert shown(form, "amount") == ["expected a number, got string 'lots'"]
+    amount.widget.text.value = "-.5"
+    assert form.value == {"amount": -0.5} and form.errors.ok
+    for typed, message in [
+        ("lots", "'lots' is not a number: type digits with an optional decimal point, like 12.5"),
+        ("NaN", "'NaN' is not a number: type digits with an optional decimal point, like 12.5"),
+        ("₹1299", "'₹1299' is not a number: type digits with an optional decimal point, like 12.5"),
+        ("1e999", "'1e999' is too large for a number"),
+        ("1e-999", "'1e-999' has more digits than a number holds: it would be sent as 0.0"),
+        ("12345678901234567890.5", "'12345678901234567890.5' has more digits than a number holds: "
+                                   "it would be sent as 1.2345678901234567e+19"),
+    ]:
+        amount.widget.text.value = typed
+        assert form.value == {} and shown(form, "amount") == [message + LEFT_OUT]
+
+
+def test_declared_numbers_take_their_own_type_from_code_and_the_body_follows(example):
+    form = kn.UpdateOrderForm(schema=kn.with_associate_fields(order=NUMBERS), value=example)
+    quantity = form.fields["order_info.associate_fields.quantity"]
+    weight = form.fields["order_info.associate_fields.weight"]
+    assert (type(quantity).__name__, type(weight).__name__) == ("IntegerField", "NumberField")
+    assert not quantity.present and quantity.value is NOTHING and "quantity" not in form.value["order_info"]["associate_fields"]
+
+    quantity.widget.value = 36
+    weight.widget.value = 2.5
+    assert form.value["order_info"]["associate_fields"] == {"quantity": 36, "weight": 2.5} and form.errors.ok
+    assert quantity.widget.text.value == "36" and quantity.present and quantity.value == 36
+    weight.widget.value = 36
+    assert repr(form.value["order_info"]["associate_fields"]["weight"]) == "36"
+    weight.widget.value = 36.0  # equal to 36, yet a float: the box shows it and the body sends it as given
+    assert repr(form.value["order_info"]["associate_fields"]["weight"]) == "36.0" and weight.widget.text.value == "36.0"
+    weight.widget.value = np.float64(0.1)
+    assert type(form.value["order_info"]["associate_fields"]["weight"]) is float
+    quantity.widget.value = np.int64(7)
+    assert type(form.value["order_info"]["associate_fields"]["quantity"]) is int
+
+    quantity.value = 12  # a value given to the field itself, as form.value = body gives it
+    assert quantity.widget.value == 12 and form.value["order_info"]["associate_fields"]["quantity"] == 12
+    quantity.widget.value = None
+    assert form.value["order_info"]["associate_fields"] == {"weight": 0.1} and form.errors.ok
+    assert quantity.widget.text.value == "" and not quantity.present and quantity.value is NOTHING
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("quantity", True, INTEGER_IS + "got bool True (booleans are not numbers)"),
+        ("weight", False, NUMBER_IS + "got bool False (booleans are not numbers)"),
+        ("quantity", 36.5, INTEGER_IS + "got float 36.5"),
+        ("quantity", 36.0, INTEGER_IS + "got float 36.0"),
+        ("quantity", "36", INTEGER_IS + "got str '36' (to type text, set .text.value)"),
+        ("weight", float("nan"), "a number field's value is finite (JSON has no NaN or infinity), got nan"),
+        ("weight", Decimal("1.5"), NUMBER_IS + "got Decimal Decimal('1.5')"),
+    ],
+    ids=repr,
+)
+def test_a_number_widget_refuses_any_other_type_and_keeps_its_value(example, path, value, message):
+    example["order_info"]["associate_fields"] = {"quantity": 3, "weight": 1.5}
+    form = SchemaForm(kn.with_associate_fields(order=NUMBERS), example)
+    with pytest.raises(TraitError) as raised:
+        form.fields[f"order_info.associate_fields.{path}"].widget.value = value
+    assert str(raised.value) == message
+    assert form.value == example and form.errors.ok
+
+
+def test_blank_leaves_a_number_out_never_zero(example):
+    example["order_info"]["associate_fields"] = {"quantity": 5, "weight": 0.5}
+    form = SchemaForm(kn.with_associate_fields(order=NUMBERS), example)
+    quantity = form.fields["order_info.associate_fields.quantity"]
+    quantity.view  # noqa: B018  # the label exists once the field is shown
+    quantity.widget.text.value = "   "
+    assert form.value["order_info"]["associate_fields"] == {"weight": 0.5} and form.errors.ok
+    assert "color:#999" in quantity.label.value and "type a number to add its key" in quantity.label.tooltip
+    quantity.widget.text.value = "8"
+    assert form.value["order_info"]["associate_fields"] == {"weight": 0.5, "quantity": 8}
+    assert "color:#999" not in quantity.label.value
+
+
+def test_a_required_number_left_blank_is_missing():
+    form = SchemaForm(small({"count": {"type": "integer"}}, required=["count"]), {"count": 1})
+    form.fields["count"].widget.value = None
+    assert form.value == {} and shown(form, "count") == ["count is required"]
+
+
+def test_a_loaded_value_a_number_box_cannot_show_is_kept_until_edited(example):
+    example["order_info"]["associate_fields"] = {"quantity": 36.0, "weight": "2.5"}
+    form = SchemaForm(kn.with_associate_fields(order=NUMBERS), example)
+    assert form.value == example
+    quantity, weight = (form.fields[f"order_info.associate_fields.{k}"] for k in ("quantity", "weight"))
+    assert quantity.widget.text.value == "" and quantity.kept_note().startswith("kept as loaded: 36.0 (float)")
+    assert shown(form, "order_info.associate_fields.weight") == ["expected a number, got string '2.5'"]
+    weight.widget.text.value = "2.5"
+    quantity.widget.value = 36
+    assert form.value["order_info"]["associate_fields"] == {"quantity": 36, "weight": 2.5} and form.errors.ok
+
+
+NUMBER_FORM = SchemaForm(small({"i": {"type": "integer"}, "n": {"type": "number"}}), {})
+FINITE = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=-(10**30), max_value=10**30), st.integers() | FINITE)
+def test_numbers_set_from_code_reach_the_body_exactly(whole, number):
+    NUMBER_FORM.fields["i"].widget.value = whole
+    NUMBER_FORM.fields["n"].widget.value = number
+    got = NUMBER_FORM.value
+    assert (type(got["i"]), got["i"]) == (int, whole)
+    assert (type(got["n"]), repr(got["n"])) == (type(number), repr(number))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=-(10**30), max_value=10**30) | FINITE)
+def test_typed_json_numbers_read_as_json_reads_them(number):
+    typed = json.dumps(number)
+    NUMBER_FORM.fields["n"].widget.text.value = typed
+    assert repr(NUMBER_FORM.value["n"]) == repr(json.loads(typed))
 
 
 def test_id_field_keeps_integer_or_string_and_the_switch_changes_it(example):
@@ -81,6 +217,8 @@ def test_id_field_keeps_integer_or_string_and_the_switch_changes_it(example):
     order_id.widget.value = "-5"
     assert form.value["order_info"]["order_id"] == -5
     assert shown(form, "order_info.order_id") == ["must be at least 1, got -5"]
+    order_id.widget.value = "9" * 5000  # more digits than Python reads as an int: sent as typed, and flagged
+    assert form.value["order_info"]["order_id"] == "9" * 5000 and not form.errors.ok
 
 
 def test_date_fields_are_text_boxes_with_the_expected_shape_as_placeholder(example):
@@ -223,11 +361,17 @@ def test_free_form_keys_are_added_typed_renamed_and_removed(example):
 
     row.key_widget.value = "priority"
     row.type_widget.value = "number"
-    row.widget.value = "3"
+    assert shown(form, "order_info.associate_fields.priority") == [
+        "'morning' is not a number: type digits with an optional decimal point, like 12.5" + LEFT_OUT
+    ]
+    row.widget.value = 3
     assert form.value["order_info"]["associate_fields"] == {"priority": 3}
-    row.widget.value = "high"
-    assert shown(form, "order_info.associate_fields.priority") == ["'high' is not a number"]
-    row.widget.value = "2.5"
+    row.widget.text.value = "high"
+    assert shown(form, "order_info.associate_fields.priority") == [
+        "'high' is not a number: type digits with an optional decimal point, like 12.5" + LEFT_OUT
+    ]
+    assert form.value["order_info"]["associate_fields"] == {}
+    row.widget.text.value = "2.5"
     assert form.value["order_info"]["associate_fields"] == {"priority": 2.5} and form.errors.ok
 
     row.type_widget.value = "boolean"
@@ -241,6 +385,50 @@ def test_free_form_keys_are_added_typed_renamed_and_removed(example):
 
     row.remove_button.click()
     assert form.value["order_info"]["associate_fields"] == {} and free.rows == []
+
+
+def test_a_free_number_row_left_blank_is_flagged_and_left_out(example):
+    form = SchemaForm(PLAIN, example)
+    free = form.fields["order_info.associate_fields"]
+    row = free.add("qty")
+    row.type_widget.value = "number"
+    assert form.value["order_info"]["associate_fields"] == {} and not row.present
+    assert shown(form, "order_info.associate_fields.qty") == ["no number typed: type one, or remove the row"]
+    row.widget.text.value = "4"
+    assert form.value["order_info"]["associate_fields"] == {"qty": 4} and form.errors.ok
+    row.widget.value = None
+    assert shown(form, "order_info.associate_fields.qty") == ["no number typed: type one, or remove the row"]
+    row.remove_button.click()
+    assert form.errors.ok
+
+
+@pytest.mark.parametrize(
+    ("loaded", "typed", "body"),
+    [
+        ("36", "36", {"k": 36}),
+        (" 2.5 ", " 2.5 ", {"k": 2.5}),
+        (7, "7", {"k": 7}),
+        (True, "true", {}),  # a boolean is no number: never 1
+        ({"n": 1}, '{"n": 1}', {}),
+    ],
+    ids=repr,
+)
+def test_a_row_switched_to_number_reads_its_old_value_as_typed_text(example, loaded, typed, body):
+    example["order_info"]["associate_fields"] = {"k": loaded}
+    form = SchemaForm(PLAIN, example)
+    row = form.fields["order_info.associate_fields.k"]
+    row.type_widget.value = "number"
+    assert row.widget.text.value == typed and form.value["order_info"]["associate_fields"] == body
+    assert form.errors.ok == bool(body)
+
+
+def test_a_number_row_switched_back_to_text_keeps_what_was_typed(example):
+    example["order_info"]["associate_fields"] = {"k": 1}
+    form = SchemaForm(PLAIN, example)
+    row = form.fields["order_info.associate_fields.k"]
+    row.widget.text.value = "12 kg"
+    row.type_widget.value = "text"
+    assert form.value["order_info"]["associate_fields"] == {"k": "12 kg"} and form.errors.ok
 
 
 def test_duplicate_free_form_keys_are_flagged_at_both_rows(example):
@@ -309,13 +497,15 @@ def test_declared_associate_fields_get_typed_widgets_and_other_keys_stay_free_ro
     assert not form.fields["order_info.associate_fields.delivery_slot"].present
 
     form.fields["order_info.associate_fields.delivery_slot"].widget.value = "am"
-    form.fields["order_info.associate_fields.priority"].widget.value = "two"
-    assert form.value["order_info"]["associate_fields"] == {"priority": "two", "gift_note": "hi", "delivery_slot": "am"}
-    assert shown(form, "order_info.associate_fields.priority") == ["expected an integer, got string 'two'"]
+    form.fields["order_info.associate_fields.priority"].widget.text.value = "two"
+    assert form.value["order_info"]["associate_fields"] == {"gift_note": "hi", "delivery_slot": "am"}
+    assert shown(form, "order_info.associate_fields.priority") == [
+        "'two' is not a whole number: type digits only, like 36" + LEFT_OUT
+    ]
     assert shown(form, "order_info.associate_fields.gift_note", "warning") == ["'gift_note' is not a declared associate field"]
 
     free.rows[0].key_widget.value = "priority"
-    assert shown(form, "order_info.associate_fields.priority")[-1] == "'priority' is declared: fill in its own field instead"
+    assert "'priority' is declared: fill in its own field instead" in shown(form, "order_info.associate_fields.priority")
 
 
 def test_strict_declarations_make_undeclared_rows_errors(example):
@@ -352,6 +542,19 @@ def test_an_array_of_strings_gets_a_field_per_item():
     tags.remove_buttons[0].click()
     assert form.value == {"tags": ["b"]}
     assert form.fields["tags.0"].label.value.startswith("<span style='font-family:monospace'>item 1")
+
+
+def test_an_array_item_left_blank_is_flagged_and_not_sent():
+    form = SchemaForm(small({"counts": {"type": "array", "items": {"type": "integer"}}}), {"counts": [1, 2, 3]})
+    form.fields["counts.1"].widget.value = None
+    assert form.value == {"counts": [1, 3]}
+    assert shown(form, "counts.1") == ["item 2 is blank: fill it in or remove it"] and not form.errors.ok
+    form.fields["counts.1"].widget.text.value = "2.0"
+    assert shown(form, "counts.1") == [
+        "'2.0' is not written as a whole number: type 2, without a decimal point or exponent" + LEFT_OUT
+    ]
+    form.fields["counts"].remove_buttons[1].click()
+    assert form.value == {"counts": [1, 3]} and form.errors.ok
 
 
 @pytest.mark.parametrize("value", [float("nan"), {1: "int key"}, {"inner": {2: "int key"}}, b"bytes"], ids=repr)

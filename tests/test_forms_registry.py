@@ -10,8 +10,11 @@ from kapture_nb.forms import (
     DateTimeField,
     EnumField,
     FreeFormField,
+    IntegerField,
     IntegerOrDigitsField,
     JsonField,
+    NumberBox,
+    NumberField,
     ObjectField,
     Registry,
     SchemaForm,
@@ -56,6 +59,33 @@ def test_the_request_schema_maps_to_the_built_in_kinds(path, kind, cls):
     form = SchemaForm(PLAIN)
     assert default_registry().kind_of(form.fields[path].node) == kind
     assert type(form.fields[path]) is cls
+
+
+@pytest.mark.parametrize(("name", "kind", "cls"), [("quantity", "integer", IntegerField), ("weight", "number", NumberField)])
+def test_declared_integer_and_number_nodes_get_number_boxes(example, name, kind, cls):
+    schema = kn.with_associate_fields(order={"quantity": {"type": "integer"}, "weight": {"type": "number"}})
+    form = UpdateOrderForm(schema=schema, value=example)
+    field = form.fields[f"order_info.associate_fields.{name}"]
+    assert default_registry().kind_of(field.node) == kind and type(field) is cls
+    assert isinstance(field.widget, NumberBox) and isinstance(field.widget.text, widgets.Text)
+    assert field.widget.integer is (cls is IntegerField)
+    assert f"kapture-field-order_info-associate_fields-{name}" in field.widget._dom_classes
+
+
+class CountField(NumberField):
+    """A number field of the user's own."""
+
+    placeholder = "how many"
+
+
+def test_free_number_rows_use_the_class_registered_for_numbers(example):
+    example["order_info"]["associate_fields"] = {"n": 1}
+    registry = default_registry().register("number", CountField)
+    form = SchemaForm(PLAIN, example, registry=registry)
+    row = form.fields["order_info.associate_fields.n"]
+    assert isinstance(row.inner, CountField) and row.widget.text.placeholder == "how many"
+    row.widget.text.value = "2.5"
+    assert form.value["order_info"]["associate_fields"] == {"n": 2.5}
 
 
 @pytest.mark.parametrize(

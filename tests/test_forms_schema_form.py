@@ -12,7 +12,7 @@ from kapture_nb import paths
 from kapture_nb.forms import SchemaForm
 
 INVALID = sorted((EXAMPLES / "invalid").glob("*.json"))
-DECLARED = {"delivery_slot": {"enum": ["am", "pm"]}, "priority": "integer"}
+DECLARED = {"delivery_slot": {"enum": ["am", "pm"]}, "priority": "integer", "weight": "number"}
 PLAIN = kn.load_schema()
 EXTENDED = kn.with_associate_fields(order=DECLARED)
 PROPERTY_SETTINGS = settings(
@@ -211,8 +211,31 @@ def test_a_key_holding_a_dot_is_addressed_by_a_tuple_path(example):
     example["order_info"]["associate_fields"] = {"a.b": 1}
     form = SchemaForm(PLAIN, example)
     row = form.fields[("order_info", "associate_fields", "a.b")]
-    row.widget.value = "2"
-    assert form.value["order_info"]["associate_fields"] == {"a.b": 2}
+    row.widget.value = 2.5
+    assert form.value["order_info"]["associate_fields"] == {"a.b": 2.5}
+
+
+def test_a_number_typed_wrong_is_a_form_error_in_the_summary_and_its_key_is_left_out(example):
+    example["order_info"]["associate_fields"] = {"priority": 1, "weight": 0.5}
+    form = kn.SchemaForm(EXTENDED, example)
+    priority = form.fields["order_info.associate_fields.priority"]
+    priority.widget.text.value = "3.5"
+    assert form.value["order_info"]["associate_fields"] == {"weight": 0.5}
+    assert [(str(e.path), e.keyword) for e in form.errors.errors] == [("order_info.associate_fields.priority", "form")]
+    assert "'3.5' is not a whole number: this field takes an integer" in form.summary.value
+    assert shown_everywhere(form) == [("order_info.associate_fields.priority",) * 2]
+    priority.widget.value = 3
+    assert form.errors.ok and form.value["order_info"]["associate_fields"] == {"weight": 0.5, "priority": 3}
+
+
+def test_numbers_read_from_the_form_load_back_as_they_were(example):
+    form = kn.SchemaForm(EXTENDED, example)
+    form.fields["order_info.associate_fields.priority"].widget.value = 2
+    form.fields["order_info.associate_fields.weight"].widget.text.value = "1e3"
+    body = form.value
+    assert body["order_info"]["associate_fields"] == {"priority": 2, "weight": 1000.0}
+    form.value = body
+    assert same_json(form.value, body) and form.fields["order_info.associate_fields.weight"].widget.text.value == "1000.0"
 
 
 def test_nested_free_form_values_round_trip(example):

@@ -53,7 +53,8 @@ def test_columns_constants_and_callables_fill_the_template(orders, mapping):
     first = mapping.to_bodies(orders)[0]
     assert set(first) == {"customer_info", "contact_info", "order_info"}  # no enquiry_info: nothing maps there
     assert first["customer_info"] == {"customer_name": "ABC", "update": False}  # nothing the mapping does not target
-    assert first["order_info"]["order_id"] == "23518265"  # a float column made it float; digits come back
+    order_id = first["order_info"]["order_id"]
+    assert order_id == 23518265.0 and type(order_id) is float  # sent as it is: the validator warns, kn.Digits converts
     assert first["customer_info"]["customer_name"] == "ABC"
     assert first["order_info"]["remarks"] == "bulk update"
     assert first["order_info"]["associate_fields"] == {
@@ -146,7 +147,9 @@ def test_decimals_numpy_scalars_and_timestamps_in_object_columns():
     mapping = kn.FieldMapping({"order_info.associate_fields.v": "v", "customer_info.remarks": "v"})
     bodies = mapping.to_bodies(frame)
     assert [b["order_info"]["associate_fields"]["v"] for b in bodies] == [2.5, 7, "2024-05-06", True]
-    assert [b["customer_info"]["remarks"] for b in bodies] == ["2.5", "7", "2024-05-06", "true"]
+    assert [b["customer_info"]["remarks"] for b in bodies] == [2.5, 7, "2024-05-06", True]  # as they are, no str()
+    wrong = [{e.path for e in kn.validate(b).errors} for b in bodies]
+    assert ["customer_info.remarks" in paths for paths in wrong] == [True, True, False, True]  # the validator judges
 
 
 def test_a_missing_column_is_a_clear_error_with_suggestions(orders):
@@ -167,8 +170,13 @@ def test_validate_reports_each_row_by_its_index(orders, mapping):
     problems = mapping.validate(orders)
     assert list(problems.columns) == ["row", "path", "message", "keyword", "value", "severity"]
     per_row = problems[problems["row"].notna()]
-    assert set(per_row["row"]) == {"r2"}
-    assert set(per_row["path"]) == {"customer_info.customer_name", "order_info.order_id"}
+    errors = per_row[per_row["severity"] == "error"]
+    assert set(errors["row"]) == {"r2"}
+    assert set(errors["path"]) == {"customer_info.customer_name", "order_info.order_id"}
+    floats = per_row[per_row["keyword"] == "integer"]  # ids read as floats are sent as floats: each row is warned
+    assert floats[["row", "path", "keyword"]].values.tolist() == [
+        ["r1", "order_info.order_id", "integer"], ["r3", "order_info.order_id", "integer"]
+    ]
 
 
 def test_a_failing_callable_is_a_per_row_problem_not_a_crash(orders):
@@ -223,7 +231,7 @@ def test_rows_updating_the_same_order_are_warned_of_with_the_other_rows():
 def test_preview_shows_what_would_be_sent(orders, mapping):
     preview = mapping.preview(orders, n=2)
     assert list(preview.index) == ["r1", "r2"]
-    assert preview.loc["r1", "order_info.order_id"] == "23518265"
+    assert preview.loc["r1", "order_info.order_id"] == 23518265.0
     assert preview.loc["r2", "order_info.order_id"] == ""  # missing: the template's value stays
     assert preview["errors"].tolist() == [0, 2]
 
@@ -369,3 +377,96 @@ def test_infer_associate_fields_refuses_doubled_columns_levels_and_names_that_ar
         kn.infer_associate_fields(multi_level_frame(), [("order", "note")])
     named = kn.infer_associate_fields(multi_level_frame(), {("order", "note"): "note"})
     assert named["properties"] == {"note": {"type": "string"}}
+
+
+MESSY = pd.DataFrame(
+    {
+        "Order No": ["24101016.0", " 24101017 ", "2.41E+07", None],
+        "Cust Name": ["ABC", "DEF", "GHI", "JKL"],
+        "Mobile": ["+91 98765 43210", "098765 43210", "12345", ""],
+        "Invoice Dt": ["13/03/2024", "2024-03-12", "05/07/2024", "NA"],
+        "Gift Wrap?": ["Yes", "n", "maybe", None],
+    },
+    index=["a", "b", "c", "d"],
+)
+CONVERTING = {
+    "order_info.order_id": kn.Digits("Order No"),
+    "customer_info.customer_name": "Cust Name",
+    "customer_info.phone": kn.Phone("Mobile"),
+    "order_info.invoice_date": kn.Date("Invoice Dt", missing=["NA"]),
+    "order_info.associate_fields.gift_wrap": kn.Bool("Gift Wrap?"),
+}
+
+
+def test_converters_turn_messy_cells_into_what_the_api_takes():
+    bodies = kn.FieldMapping(CONVERTING).build(MESSY).bodies
+    assert bodies[0]["order_info"] == {
+        "order_id": "24101016", "update": True, "invoice_date": "2024-03-13", "associate_fields": {"gift_wrap": True},
+    }
+    assert bodies[0]["customer_info"] == {"customer_name": "ABC", "update": False, "phone": "9876543210"}
+    assert bodies[1]["order_info"]["associate_fields"] == {"gift_wrap": False}
+    assert "invoice_date" not in bodies[3]["order_info"] and "phone" not in bodies[3]["customer_info"]  # blanks: omit
+
+
+def test_a_cell_a_converter_cannot_read_is_an_error_of_its_row_showing_the_raw_value():
+    mapping = kn.FieldMapping(CONVERTING)
+    problems = mapping.validate(MESSY)
+    converted = problems[problems["keyword"] == "convert"]
+    assert converted[["row", "path", "value"]].values.tolist() == [
+        ["c", "order_info.order_id", "2.41E+07"],
+        ["c", "customer_info.phone", "12345"],
+        ["c", "order_info.invoice_date", "05/07/2024"],
+        ["c", "order_info.associate_fields.gift_wrap", "maybe"],
+    ]
+    assert (converted["severity"] == "error").all() and "give dayfirst" in converted["message"].iloc[2]
+    row_c = problems[(problems["row"] == "c") & (problems["severity"] == "error")]
+    assert len(row_c) == 4  # the validator does not report the emptied id again
+    assert not (problems["keyword"] == "column-dtype").any()  # a converter reads texts: no dtype warning
+    with pytest.raises(kn.MappingError, match=r"4 cell\(s\) could not be mapped; first: row 'c', order_info.order_id"):
+        mapping.to_bodies(MESSY)
+    assert kn.FieldMapping(CONVERTING, missing="empty").build(MESSY).bodies[3]["order_info"]["invoice_date"] == ""
+
+
+def test_without_a_converter_a_value_is_sent_as_it_is_and_the_validator_judges_it():
+    frame = pd.DataFrame({"id": ["23518265"], "name": ["ABC"], "vip": [" TRUE"], "qty": ["1564"], "pin": [560001]})
+    schema = kn.with_associate_fields(order={"vip": {"type": "boolean"}, "qty": {"type": "integer"}})
+    mapping = kn.FieldMapping(
+        {"order_info.order_id": "id", "customer_info.customer_name": "name", "order_info.associate_fields.vip": "vip",
+         "order_info.associate_fields.qty": "qty", "customer_info.pincode": "pin"},
+        schema=schema,
+    )
+    body = mapping.to_bodies(frame)[0]
+    assert body["order_info"]["associate_fields"] == {"vip": " TRUE", "qty": "1564"}
+    assert body["customer_info"]["pincode"] == 560001
+    errors = mapping.validate(frame)
+    assert set(errors.loc[errors["severity"] == "error", "path"]) == {
+        "order_info.associate_fields.vip", "order_info.associate_fields.qty", "customer_info.pincode"
+    }
+
+
+def test_a_mapping_with_converters_saved_as_json_comes_back_the_same(tmp_path):
+    mapping = kn.FieldMapping(
+        {**CONVERTING, "order_info.remarks": Const("bulk"), "order_info.associate_fields.slot": kn.Choice(
+            "Gift Wrap?", ["yes", "no"], aliases={"y": "yes", "n": "no"})},
+        missing="null",
+    )
+    path = tmp_path / "mapping.json"
+    mapping.to_json(path)
+    saved = json.loads(path.read_text())
+    assert saved["template"] == "minimal" and saved["targets"][2] == {
+        "path": "customer_info.phone", "column": "Mobile", "converter": {"type": "phone"}
+    }
+    again = kn.FieldMapping.from_json(path)
+    assert again.targets == mapping.targets
+    assert again.build(MESSY).bodies == mapping.build(MESSY).bodies
+    unknown = {"path": "order_info.order_id", "column": "x", "converter": {"type": "?"}}
+    path.write_text(json.dumps({**saved, "targets": [unknown]}))
+    with pytest.raises(kn.MappingError, match=r"mapping\.json: not a saved converter"):
+        kn.FieldMapping.from_json(path)
+
+
+def test_an_unknown_path_suggests_leaves_across_arrays():
+    with pytest.raises(kn.MappingError, match=r"did you mean contact_info\.0\.contact_person_phone"):
+        kn.FieldMapping({"contact_info.phone": "Mobile"})
+    with pytest.raises(kn.MappingError, match=r"did you mean order_info\.invoice_date"):
+        kn.FieldMapping({"order_info.invoice_dt": "Invoice Dt"})

@@ -15,10 +15,10 @@ PACKAGE = ROOT / "kapture_nb"
 RANKS = {
     "exceptions": 0, "redacted": 0, "paths": 0, "jsonvalues": 0,
     "schema": 1, "effects": 1,
-    "compiled": 2, "orderframes": 2,
-    "validation": 3, "retry": 3, "wire": 3, "auth": 3, "settings": 3, "journal": 3, "bodyfiles": 3,
+    "compiled": 2, "orderframes": 2, "converters": 2,
+    "validation": 3, "retry": 3, "wire": 3, "auth": 3, "settings": 3, "journal": 3, "bodyfiles": 3, "detect": 3,
     "frames": 4, "mapping": 4,
-    "batch": 5,
+    "batch": 5, "suggest": 5,
     "plan": 6, "client": 6,
     "forms": 7, "sandbox": 7,
     "demo": 8,
@@ -102,7 +102,7 @@ def test_every_module_has_a_rank():
 
 @pytest.mark.parametrize("statement", ["import kapture_nb", "import kapture_nb.sandbox", "import kapture_nb.cli"])
 def test_imports_stay_light(statement):
-    heavy = ("ipywidgets", "IPython", "tqdm", "jsonschema")
+    heavy = ("ipywidgets", "IPython", "tqdm", "jsonschema", "phonenumbers", "email_validator", "rapidfuzz")
     probe = f"import sys; {statement}; print(' '.join(m for m in {heavy!r} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.split() == []

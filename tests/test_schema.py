@@ -187,3 +187,34 @@ def test_the_id_pattern_takes_exactly_the_numbers_from_1_to_2_63_minus_1():
         assert strict.search(text), text
     for text in (str(MAX_ID + 1), "9" * 19, "1" * 20, "0", "", "92233720368547758070"):
         assert not strict.search(text), text
+
+
+def test_every_text_field_named_for_a_phone_email_or_pincode_carries_that_shape():
+    from kapture_nb.validation import SHAPE, SHAPES
+
+    schema = kn.load_schema()
+    shaped = {}
+    for at in _leaves(kn.template()):
+        node = _schema_node(schema, at)
+        if SHAPE in node:
+            assert node[SHAPE] in SHAPES and node["type"] == "string", at
+            shaped[".".join(at)] = node[SHAPE]
+        name = at[-1].lower()
+        named = next((shape for shape in ("phone", "email", "pincode") if shape in name), None)
+        if name == "country_code":
+            named = "country-code"
+        if node.get("type") == "string" and named:
+            assert node.get(SHAPE) == named, at
+    assert shaped == {
+        "customer_info.phone": "phone",
+        "customer_info.email_id": "email",
+        "customer_info.pincode": "pincode",
+        "customer_info.customer_assign_emp_email": "email",
+        "contact_info.0.country_code": "country-code",
+        "contact_info.0.contact_person_phone": "phone",
+        "contact_info.0.contact_person_email": "email",
+        "contact_info.0.additional_contact_phone": "phone",
+        "enquiry_info.assign_emp_email": "email",
+        "order_info.assign_emp_email": "email",
+    }
+    assert _schema_node(kn.load_schema(action="add"), ("customer_info", "phone"))[SHAPE] == "phone"

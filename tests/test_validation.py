@@ -661,3 +661,273 @@ def test_a_foreign_object_holding_anything_is_reported_without_showing_all_of_it
     assert {(e.path, e.keyword) for e in report.errors} >= {("t", "json"), ("n", "json")}
     assert all(len(str(e.value)) <= 80 for e in report.errors)
     _shown(report)
+
+
+# Shape warnings: phones libphonenumber rejects, e-mails of wrong syntax, PIN codes that are not 6 digits.
+# The oracles are the libraries themselves (phonenumbers, email-validator) and the PIN code rule written out.
+
+SHAPED = [
+    "customer_info.phone",
+    "customer_info.email_id",
+    "customer_info.pincode",
+    "customer_info.customer_assign_emp_email",
+    "contact_info.0.country_code",
+    "contact_info.0.contact_person_phone",
+    "contact_info.0.contact_person_email",
+    "contact_info.0.additional_contact_phone",
+    "enquiry_info.assign_emp_email",
+    "order_info.assign_emp_email",
+]
+
+
+def _shape_warnings(report: kn.ValidationReport) -> list[tuple[paths.Path, str]]:
+    return [(w.path, w.keyword) for w in report.warnings if w.keyword in ("phone", "email", "pincode")]
+
+
+def _accepted_phone(text: str, region: str) -> bool:
+    import phonenumbers
+
+    try:
+        return bool(phonenumbers.is_valid_number(phonenumbers.parse(text, region)))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+@pytest.mark.parametrize(
+    "phone, warned",
+    [
+        ("9380491257", False),
+        ("+91 98765 43210", False),
+        ("+91-9876543210", False),
+        ("098765 43210", False),
+        ("080 2345 6789", False),  # a Bengaluru landline
+        ("+44 20 7946 0958", False),  # its own country code: judged as a UK number
+        ("", False),  # no value
+        ("12345", True),
+        ("0987654321", True),
+        ("98765432101234", True),
+        ("9876543210.0", True),  # a number column's float: the digits read are 98765432100
+        ("9.87654E+09", True),
+        ("abc", True),
+    ],
+)
+def test_a_phone_libphonenumber_rejects_for_india_is_a_warning(example: dict[str, Any], phone: str, warned: bool) -> None:
+    writing(example)
+    example["customer_info"]["phone"] = phone
+    report = kn.validate(example)
+    assert report.ok
+    assert _shape_warnings(report) == ([("customer_info.phone", "phone")] if warned else [])
+    assert warned == (phone != "" and not _accepted_phone(phone, "IN"))
+    if warned:
+        (warning,) = [w for w in report.warnings if w.keyword == "phone"]
+        assert warning.severity == "warning" and warning.value == phone
+        assert warning.message.startswith(f"{phone!r} is not a valid phone number (libphonenumber, read for region IN")
+        assert ("spreadsheet" in warning.message) == (phone in ("9876543210.0", "9.87654E+09"))
+
+
+PHONE_TEXT = st.one_of(
+    st.integers(6_000_000_000, 9_999_999_999).map(str),
+    st.tuples(st.sampled_from(["", "0", "+91 ", "+91-", "+1 ", "+44 ", "0091"]), st.integers(0, 10**11).map(str)).map("".join),
+    st.text("0123456789 +-().", max_size=16),
+    st.text(max_size=8),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(PHONE_TEXT, st.sampled_from(["IN", "US", "GB"]))
+def test_a_phone_is_warned_exactly_when_libphonenumber_rejects_it_for_the_region(phone: str, region: str) -> None:
+    body = writing(json_copy(EXAMPLE))
+    body["customer_info"]["phone"] = phone
+    body["contact_info"][0]["contact_person_phone"] = phone  # its country_code is "": read for the region too
+    report = kn.validate(body, region=region)
+    expected = [] if phone == "" or _accepted_phone(phone, region) else [
+        ("customer_info.phone", "phone"), ("contact_info.0.contact_person_phone", "phone")
+    ]
+    assert _shape_warnings(report) == expected
+    assert all(f"read for region {region}" in w.message for w in report.warnings if w.keyword == "phone")
+    assert report.ok
+
+
+@pytest.mark.parametrize(
+    "code, phone, warned",
+    [
+        ("", "9876543210", []),
+        ("91", "9876543210", []),
+        ("44", "0300 123 4567", []),  # a UK number no Indian one has
+        ("+44", "0300 123 4567", []),
+        ("", "0300 123 4567", ["contact_info.0.contact_person_phone"]),  # read for IN
+        ("44", "9876543210", ["contact_info.0.contact_person_phone"]),  # an Indian mobile, read for GB
+        ("800", "12345678", []),  # a code of no region (international freephone)
+        ("999", "9876543210", ["contact_info.0.country_code"]),  # no country's code: the phone is read for IN
+        ("India", "9876543210", ["contact_info.0.country_code"]),
+        ("091", "9876543210", ["contact_info.0.country_code"]),  # not read as 91: a leading zero is no code's
+    ],
+)
+def test_a_contacts_country_code_decides_the_region_its_phones_are_read_for(
+    example: dict[str, Any], code: str, phone: str, warned: list[str]
+) -> None:
+    contact = writing(example)["contact_info"][0]
+    contact["country_code"], contact["contact_person_phone"] = code, phone
+    report = kn.validate(example)
+    assert report.ok
+    assert _shape_warnings(report) == [(path, "phone") for path in warned]
+    messages = " ".join(w.message for w in report.warnings)
+    if code == "44" and warned:
+        assert "read for region GB, from country_code '44'" in messages
+    if code in ("999", "India", "091"):
+        assert f"{code!r} is not a telephone country code" in messages and "read for region IN" in messages
+
+
+@pytest.mark.parametrize(
+    "email, warned",
+    [
+        ("abc@abc.min", False),
+        ("A.B+tag@Example.co.in", False),
+        ("ü@x.com", False),
+        ("", False),
+        ("a@@x.com", True),
+        ("a@x", True),
+        ("a b@x.com", True),
+        ("a@x.com; b@x.com", True),  # two addresses in one cell
+        (" a@x.com", True),
+        ("@x.com", True),
+        ("a@", True),
+    ],
+)
+def test_an_email_of_wrong_syntax_is_a_warning_with_the_librarys_reason(
+    example: dict[str, Any], email: str, warned: bool
+) -> None:
+    from email_validator import EmailNotValidError, validate_email
+
+    writing(example)
+    for path in ("customer_info.email_id", "contact_info.0.contact_person_email", "order_info.assign_emp_email"):
+        paths.set(example, path, email)
+    report = kn.validate(example)
+    assert report.ok
+    expected = ["customer_info.email_id", "contact_info.0.contact_person_email", "order_info.assign_emp_email"]
+    assert _shape_warnings(report) == ([(path, "email") for path in expected] if warned else [])
+    if warned:
+        with pytest.raises(EmailNotValidError) as rejected:
+            validate_email(email, check_deliverability=False)
+        reason = str(rejected.value).rstrip(".")
+        assert all(reason[1:] in w.message and w.value == email for w in report.warnings if w.keyword == "email")
+        assert report.warnings[0].message.startswith(f"{email!r} is not a valid e-mail address (email-validator: ")
+
+
+@pytest.mark.parametrize(
+    "pincode, warned",
+    [
+        ("560001", False),
+        ("110001", False),
+        ("", False),
+        ("560 001", True),
+        ("56001", True),
+        ("5600011", True),
+        ("ABCDEF", True),
+        ("५६०००१", True),  # digits, but not ASCII ones
+        (" 560001", True),
+    ],
+)
+def test_a_pincode_that_is_not_six_digits_is_a_warning(example: dict[str, Any], pincode: str, warned: bool) -> None:
+    writing(example)["customer_info"]["pincode"] = pincode
+    report = kn.validate(example)
+    assert report.ok and _shape_warnings(report) == ([("customer_info.pincode", "pincode")] if warned else [])
+    if warned:
+        assert report.warnings[0].message == f"{pincode!r} is not a PIN code: Indian PIN codes are 6 digits, as '560001'"
+
+
+def test_declared_custom_fields_take_shapes_too(example: dict[str, Any]) -> None:
+    schema = kn.with_associate_fields(
+        order={
+            "pin": {"type": "integer", "x-shape": "pincode"},
+            "alt_email": {"type": "string", "format": "email"},
+            "alt_phone": {"type": "string", "x-shape": "phone"},
+            "idn_email": {"type": "string", "format": "idn-email"},
+        }
+    )
+    good = {"pin": 560001, "alt_email": "a@x.com", "alt_phone": "9876543210", "idn_email": "ü@x.com"}
+    writing(example)["order_info"]["associate_fields"] = good
+    assert _shape_warnings(kn.validate(example, schema)) == []
+    example["order_info"]["associate_fields"] = {"pin": 56001, "alt_email": "a@x", "alt_phone": "12", "idn_email": "ü"}
+    assert _shape_warnings(kn.validate(example, schema)) == [
+        ("order_info.associate_fields.pin", "pincode"),
+        ("order_info.associate_fields.alt_email", "email"),
+        ("order_info.associate_fields.alt_phone", "phone"),
+        ("order_info.associate_fields.idn_email", "email"),
+    ]
+
+
+def test_an_unknown_shape_or_two_country_codes_in_one_object_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match=r"x-shape at order_info\.associate_fields\.fax: 'fax' is none of phone, email"):
+        kn.Validator(kn.with_associate_fields(order={"fax": {"type": "string", "x-shape": "fax"}}))
+    twice = {"type": "object", "properties": {"a": {"x-shape": "country-code"}, "b": {"x-shape": "country-code"}}}
+    with pytest.raises(ValueError, match=r"the root has 2 country codes \(a, b\)"):
+        kn.Validator(twice)
+
+
+def test_region_none_turns_the_phone_warnings_off_and_a_region_is_checked(example: dict[str, Any]) -> None:
+    from kapture_nb.validation import validator_for
+
+    writing(example)["customer_info"].update(phone="12345", email_id="a@x")
+    example["contact_info"][0]["country_code"] = "999"
+    assert _shape_warnings(kn.validate(example, region=None)) == [("customer_info.email_id", "email")]
+    assert len(_shape_warnings(kn.validate(example))) == 3
+    assert validator_for(None, "US") is validator_for(None, "US")
+    assert validator_for(None, "US") is not validator_for(None) and validator_for(None, None).region is None
+    schema = kn.load_schema()
+    assert validator_for(schema, None) is not validator_for(schema) and validator_for(schema, None).region is None
+    for region in ("India", "in", "XX", ["IN"], 91):
+        with pytest.raises(ValueError, match=r"region is a region code libphonenumber knows \(IN, US, GB\.\.\.\), or None"):
+            kn.validate(example, region=region)
+        with pytest.raises(ValueError, match="region is a region code"):
+            kn.Validator(region=region)
+
+
+def test_shape_warnings_never_make_a_body_invalid(example: dict[str, Any]) -> None:
+    writing(example)["customer_info"].update(phone="1", email_id="@", pincode="1")
+    validator = kn.Validator()
+    assert validator.is_valid(example) and validator.validate(example).ok
+    report = validator.validate(example)
+    assert [(w.keyword, w.severity) for w in report.warnings] == [(kind, "warning") for kind in ("phone", "email", "pincode")]
+    assert list(report.to_frame()["keyword"]) == ["phone", "email", "pincode"]
+
+
+@pytest.mark.parametrize("value", [np.array([1, 2]), ["9876543210"], {"a": "b"}, 9876543210, 1.5, True, "x\ud800", "9" * 10_000])
+def test_any_value_in_a_shaped_field_is_judged_without_raising(example: dict[str, Any], value: Any) -> None:
+    writing(example)
+    for path in SHAPED:
+        paths.set(example, path, value)
+    report = kn.validate(example)
+    assert not report.ok or isinstance(value, str)
+    for warning in report.warnings:  # only text (and a PIN code's int) has a shape; the schema judges the type
+        assert warning.keyword in ("phone", "email", "pincode", "update-flag"), warning
+        assert isinstance(value, (str, int)) or warning.keyword == "update-flag"
+        if isinstance(value, int) and not isinstance(value, bool):  # an int is read as a PIN code's or a country code's digits
+            assert warning.path in ("customer_info.pincode", "contact_info.0.country_code")
+        assert len(str(warning.value)) <= 80 and len(warning.message) < 400
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(SHAPED), ANY_JSON | st.text())
+def test_whatever_a_shaped_field_holds_the_warnings_are_found_without_raising(path: str, value: Any) -> None:
+    body = json_copy(EXAMPLE)
+    paths.set(body, path, value)
+    report = kn.validate(body)
+    assert all(w.severity == "warning" for w in report.warnings)
+
+
+def test_ok_and_a_send_never_pay_for_the_shape_checks() -> None:
+    code = """
+import sys
+import kapture_nb as kn
+body = kn.documented_example()
+body["customer_info"].update(phone="12345", email_id="a@x", pincode="1")
+validator = kn.Validator(region="IN")
+assert validator.is_valid(body) and kn.validate(body).ok and not kn.validate(body).errors
+libraries = {"phonenumbers", "email_validator"}
+assert not libraries & set(sys.modules), "ok, errors, is_valid"
+assert len([w for w in kn.validate(body).warnings if w.keyword != "update-flag"]) == 3
+assert libraries <= set(sys.modules), "warnings"
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert run.returncode == 0, run.stderr

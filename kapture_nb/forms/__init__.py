@@ -15,6 +15,7 @@ from .scalars import (
     IntegerOrDigitsField,
     JsonField,
     LeafField,
+    NumberBox,
     NumberField,
     StringField,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "IntegerOrDigitsField",
     "JsonField",
     "LeafField",
+    "NumberBox",
     "NumberField",
     "ObjectField",
     "Registry",

@@ -8,6 +8,7 @@ from typing import Any, cast
 import ipywidgets as widgets
 
 from ..schema import template
+from ..validation import FieldError
 from .base import NOTHING, Field, FormContext
 from .composite import Composite, caption
 
@@ -126,4 +127,12 @@ class ArrayField(Composite):
     def _get(self) -> Any:
         if self._kept is not NOTHING:
             return copy.deepcopy(self._kept)
-        return [item.value for item in self.items]
+        # an item left blank (a number field) is not in the array; problems() flags it
+        return [item.value for item in self.items if item.present]
+
+    def problems(self) -> list[FieldError]:
+        return [
+            self.problem(f"{self.child_title(item)} is blank: fill it in or remove it", parts=item.parts)
+            for item in self.items
+            if not item.present and not item.problems()
+        ]

@@ -45,6 +45,7 @@ class Look:
         self.button = widgets.Layout(width="auto")
         self.message = widgets.Layout(width="100%")
         self.column = widgets.Layout(width="100%")
+        self.box = widgets.Layout(width="auto")
         self.text = TextStyle()
         self.html = HTMLStyle()
         self.checkbox = CheckboxStyle()
@@ -266,9 +267,13 @@ class Field:
         self._kept = NOTHING
         self._touched()
 
+    def _filled(self) -> bool:
+        """Whether what the user entered puts this key in the body (a number field left blank does not)."""
+        return True
+
     def _touched(self) -> None:
-        """The user gave this field a value: it and the keys above it are present; revalidate."""
-        self.present = True
+        """The user edited this field: it is present if filled, the keys above it are present; revalidate."""
+        self.present = self._filled()
         for above in self.ancestors():
             above._adopt()
         self._render()

@@ -12,7 +12,7 @@ import ipywidgets as widgets
 from ..validation import FieldError
 from .base import NOTHING, Field, FormContext
 from .composite import Composite, caption
-from .scalars import is_number, parse_number
+from .scalars import NumberField, is_number
 
 ROW_TYPES: dict[str, dict[str, Any]] = {
     "text": {"type": "string"},
@@ -37,13 +37,11 @@ def _as_text(value: Any) -> str:
 
 
 def convert(value: Any, kind: str) -> Any:
-    """The value a row of another type starts from when the user switches its type."""
+    """The value a row of another type starts from when the user switches its type (a number row: a number, or text to read)."""
     if kind == "text":
         return _as_text(value)
     if kind == "number":
-        if is_number(value):
-            return value
-        return int(value) if type(value) is bool else parse_number(_as_text(value).strip())
+        return value if is_number(value) else _as_text(value)
     if kind == "boolean":
         if isinstance(value, str):
             return value.strip().lower() in _TRUE_WORDS
@@ -70,7 +68,15 @@ class FreeRow(Field):
         self.inner = self._make_inner("text")
         self.key_widget.observe(self._key_changed, "value")
         self.type_widget.observe(self._type_changed, "value")
-        self.present = True
+
+    @property
+    def present(self) -> bool:
+        """Whether the row is in the object: while its value is (a number row left blank, or not a number, is not)."""
+        return self.inner.present
+
+    @present.setter
+    def present(self, flag: bool) -> None:
+        """A row's presence follows its value's."""
 
     @property
     def widget(self) -> widgets.Widget:
@@ -89,7 +95,6 @@ class FreeRow(Field):
             self.inner = self._make_inner(kind)
             self._place_inner()
         self.inner._load(value)
-        self.present = True
         self._render()
 
     def _unset(self) -> None:
@@ -106,10 +111,16 @@ class FreeRow(Field):
     def _type_changed(self, change: Mapping[str, Any]) -> None:
         if self.ctx.muted:
             return
-        start = convert(self.inner.value, change["new"])
+        shown = self.inner.value if self.inner.present or not isinstance(self.inner, NumberField) else self.inner.typed
+        start = convert(shown, change["new"])
         self.inner = self._make_inner(change["new"])
         with self.ctx.quiet():
-            self.inner._load(start)
+            if isinstance(self.inner, NumberField) and isinstance(start, str):
+                # text becomes a number only as typed text, read like the user's typing (an error if it is none)
+                self.inner.widget.text.value = start
+                self.inner._edited()
+            else:
+                self.inner._load(start)
         self._place_inner()
         self._edited()
 
@@ -135,9 +146,8 @@ class FreeRow(Field):
 
     def problems(self) -> list[FieldError]:
         found = list(self.inner.problems())
-        value = self.inner.value
-        if self.type_widget.value == "number" and not is_number(value):
-            found.append(self.problem(f"{value!r} is not a number", value))
+        if not self.present and not found:
+            found.append(self.problem("no number typed: type one, or remove the row"))
         return found
 
 

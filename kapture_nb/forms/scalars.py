@@ -5,31 +5,79 @@ import copy
 import html
 import json
 import math
+import numbers
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 import ipywidgets as widgets
+from traitlets import TraitError
 
-from ..jsonvalues import is_clean, json_copy
+from ..jsonvalues import is_clean, json_copy, writable
 from ..schema import DATE_FORMATS
-from ..validation import FieldError
-from .base import NOTHING, Field, FormContext
+from ..validation import FieldError, shorten
+from .base import NOTHING, Field, FormContext, Look
 
-_INTEGER = re.compile(r"-?[0-9]+")
-_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_INTEGER = re.compile(r"[-+]?[0-9]+")
+_DECIMAL = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_DIGITS = re.compile(r"-?[0-9]+")
 _ABSENT_TIP = "not in the body: edit the field to add its key"
 
 
-def parse_number(text: str, integer_only: bool = False) -> Any:
-    """The int (or float) that ``text`` spells; the text itself when it spells none, for the validator to flag."""
-    if _INTEGER.fullmatch(text):
-        return int(text)
-    if not integer_only and _FLOAT.fullmatch(text):
-        number = float(text)
-        if math.isfinite(number):
-            return number
-    return text
+def read_number(text: str, integer: bool) -> tuple[int | float | None, str]:
+    """What typed text holds: ``(number, "")``; ``(None, "")`` when blank; ``(None, why)`` when it is no number.
+
+    Digits give an int; for a number (not ``integer``) a decimal point or an exponent gives a float,
+    and a float that would not hold the digits typed is refused rather than rounded.
+    """
+    typed = text.strip()
+    if not typed:
+        return None, ""
+    shown = repr(shorten(typed, 40))
+    if _INTEGER.fullmatch(typed):
+        try:
+            return int(typed), ""
+        except ValueError:  # more digits than Python reads (sys.get_int_max_str_digits())
+            return None, f"{shown} has more digits than a number can be sent with"
+    if not _DECIMAL.fullmatch(typed):
+        if integer:
+            return None, f"{shown} is not a whole number: type digits only, like 36"
+        return None, f"{shown} is not a number: type digits with an optional decimal point, like 12.5"
+    if integer:
+        exact = Decimal(typed)
+        _sign, digits, exponent = exact.as_tuple()
+        if isinstance(exponent, int) and (exponent >= 0 or not any(digits[exponent:])):
+            digits_of = f"type {int(exact)}" if exact.adjusted() < 15 else "type its digits"
+            return None, f"{shown} is not written as a whole number: {digits_of}, without a decimal point or exponent"
+        return None, f"{shown} is not a whole number: this field takes an integer"
+    number = float(typed)
+    if not math.isfinite(number):
+        return None, f"{shown} is too large for a number"
+    if Decimal(repr(number)) != Decimal(typed):
+        return None, f"{shown} has more digits than a number holds: it would be sent as {number!r}"
+    return number, ""
+
+
+def spell_number(number: Any, integer: bool) -> str:
+    """The text a number box shows for ``number`` (None: blank); anything but the field's own type is a TraitError."""
+    if number is None:
+        return ""
+    kind = "an integer" if integer else "a number"
+    expected = f"{kind} field's value is {'an int' if integer else 'an int or a float'}, or None to leave it out"
+    if isinstance(number, bool):
+        raise TraitError(f"{expected}; got bool {number!r} (booleans are not numbers)")
+    if isinstance(number, numbers.Integral):  # int and numpy's integers
+        whole = int(number)
+        if not writable(whole):
+            raise TraitError(f"{kind} field's value has more digits than JSON is written with ({whole.bit_length()} bits)")
+        return repr(whole)
+    if isinstance(number, float) and not integer:
+        if not math.isfinite(number):
+            raise TraitError(f"a number field's value is finite (JSON has no NaN or infinity), got {number!r}")
+        return repr(float(number))
+    hint = " (to type text, set .text.value)" if isinstance(number, str) else ""
+    raise TraitError(f"{expected}; got {type(number).__name__} {shorten(number, 40)!r}{hint}")
 
 
 def is_number(value: Any) -> bool:
@@ -49,6 +97,8 @@ def label_html(title: str, required: bool, present: bool) -> str:
 class LeafField(Field):
     """A field edited in one input widget; a loaded value the widget cannot show is kept until edited."""
 
+    absent_tip = _ABSENT_TIP
+
     def __init__(self, node: Mapping[str, Any], key: str | None, parent: Field | None, ctx: FormContext) -> None:
         super().__init__(node, key, parent, ctx)
         self.label: widgets.HTML | None = None
@@ -56,7 +106,7 @@ class LeafField(Field):
         if not any(part.isdigit() for part in self.parts):
             # A stable DOM hook for browser tests and user CSS; array items move, so they get none.
             self.widget.add_class("kapture-field-" + "-".join(self.parts).replace(".", "_"))
-        for control in self.controls():
+        for control in self.watched():
             control.observe(self._user_change, "value")
 
     def make_widget(self) -> widgets.Widget:
@@ -66,6 +116,10 @@ class LeafField(Field):
     def controls(self) -> tuple[widgets.Widget, ...]:
         """The widgets the user edits, in display order."""
         return (self.widget,)
+
+    def watched(self) -> tuple[widgets.Widget, ...]:
+        """The widgets whose ``value`` changes are the user's edits (the controls, unless an input sits inside one)."""
+        return self.controls()
 
     def fits(self, value: Any) -> bool:
         """Whether the widget can show this value exactly."""
@@ -100,7 +154,7 @@ class LeafField(Field):
         return self._read() if self._kept is NOTHING else copy.deepcopy(self._kept)
 
     def _tooltip(self) -> str:
-        return self.description + ("" if self.present else f"\n({_ABSENT_TIP})")
+        return self.description + ("" if self.present else f"\n({self.absent_tip})")
 
     def _build_view(self) -> widgets.Widget:
         look = self.ctx.look
@@ -157,25 +211,76 @@ class DateTimeField(StringField):
     placeholder = DATE_FORMATS["date-time"].spelled
 
 
-class NumberField(StringField):
-    """A number, typed as text: digits give an int, a decimal a float, anything else stays text (and is flagged)."""
+class NumberBox(widgets.HBox):  # type: ignore[misc]  # ipywidgets has no type information: HBox is Any
+    """A number typed as text: ``value`` is the int (or float) typed, None while blank or not a number; ``error`` says why not.
 
-    integer_only = False
+    ipywidgets' IntText and FloatText cannot be blank and round what they are given (``True`` -> 1,
+    ``36.5`` -> 36): this box reads only what is typed, and takes only the field's own type from code.
+    """
+
+    def __init__(self, integer: bool, look: Look, placeholder: str) -> None:
+        self.integer = integer
+        self.text = widgets.Text(placeholder=placeholder, layout=look.input, style=look.text)
+        super().__init__((self.text,), layout=look.box)
+
+    @property
+    def value(self) -> int | float | None:
+        """The number typed (an int for digits); None when the box is blank or holds no number."""
+        return read_number(self.text.value, self.integer)[0]
+
+    @value.setter
+    def value(self, number: Any) -> None:
+        self.text.value = spell_number(number, self.integer)
+
+    @property
+    def error(self) -> str:
+        """Why the text typed is no number of this box's kind ("" when it is one, or blank)."""
+        return read_number(self.text.value, self.integer)[1]
+
+
+class NumberField(LeafField):
+    """A number typed in a box: digits give an int, a decimal a float; blank leaves the key out; other text is an error."""
+
+    integer = False
+    placeholder = "number (blank: left out)"
+    absent_tip = "not in the body: type a number to add its key"
+
+    def make_widget(self) -> widgets.Widget:
+        return NumberBox(self.integer, self.ctx.look, self.placeholder)
+
+    def watched(self) -> tuple[widgets.Widget, ...]:
+        return (self.widget.text,)
 
     def fits(self, value: Any) -> bool:
-        return type(value) is int if self.integer_only else is_number(value)
+        if type(value) is int:
+            return writable(value)
+        return not self.integer and type(value) is float and math.isfinite(value)
 
-    def _show(self, value: Any) -> None:
-        self.widget.value = repr(value)
+    def _blank(self) -> None:
+        self.widget.value = None
 
     def _read(self) -> Any:
-        return parse_number(self.widget.value, self.integer_only)
+        number = self.widget.value
+        return NOTHING if number is None else number
+
+    def _filled(self) -> bool:
+        return self.widget.value is not None
+
+    @property
+    def typed(self) -> str:
+        """The text in the box, as typed."""
+        return str(self.widget.text.value)
+
+    def problems(self) -> list[FieldError]:
+        error = self.widget.error
+        return [self.problem(f"{error} (left out of the body until fixed)", self.typed)] if error else []
 
 
 class IntegerField(NumberField):
-    """An integer, typed as text."""
+    """An integer typed in a box: digits only; blank leaves the key out; a decimal or other text is an error."""
 
-    integer_only = True
+    integer = True
+    placeholder = "whole number (blank: left out)"
 
 
 class BooleanField(LeafField):
@@ -235,8 +340,11 @@ class IntegerOrDigitsField(LeafField):
 
     def _read(self) -> Any:
         text = self.widget.value
-        if self.type_widget.value == "integer" and _INTEGER.fullmatch(text):
-            return int(text)
+        if self.type_widget.value == "integer" and _DIGITS.fullmatch(text):
+            try:
+                return int(text)
+            except ValueError:  # more digits than Python reads: sent as typed, for the validator to flag
+                return text
         return text
 
 
