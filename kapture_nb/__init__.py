@@ -13,6 +13,7 @@ from .exceptions import (
     JournalLockedError,
     KaptureError,
     MappingError,
+    SchemaError,
 )
 from .frames import RESULT_COLUMNS, UNKNOWN, response_frame
 from .journal import JOURNAL_COLUMNS, read_journal
@@ -78,6 +79,7 @@ __all__ = [
     "Number",
     "Phone",
     "Sandbox",
+    "SchemaError",
     "SchemaForm",
     "Text",
     "UpdateOrderForm",

@@ -22,6 +22,7 @@ from . import paths
 from .exceptions import BodyTypeError, ConfigurationError, JournalError, KaptureError
 from .frames import UNKNOWN, SendResult, frame_from_rows
 from .journal import Journal, body_hash, row_key
+from .jsonvalues import as_whole
 from .mapping import Column, FieldMapping
 from .orderframes import order_id_of
 
@@ -201,9 +202,9 @@ def send_many(send: Send, batch: Batch, options: BatchOptions | None = None) -> 
     Rows of one order go out one after another in row order, never at the same time (see
     ``BatchOptions.duplicates`` for the other choices). With a journal, the batch first locks it and
     writes its start line (a JournalError, before anything is sent, when it cannot); rows the journal
-    records as done with the same body are not sent again (their row comes back with ``attempts`` 0),
-    nor are rows whose latest line with the same body says "unknown" (sent, never answered) unless
-    ``resend_unknown``, and never Add bodies; every other row gets a journal line, sent or not. A 401
+    records as done are not sent again (their row comes back with ``attempts`` 0), nor are rows it records
+    as sent and never answered ("unknown") unless ``resend_unknown``, and never Add bodies (see ``_settled``
+    for how rows are matched: by label, then by body); every other row gets a journal line, sent or not. A 401
     stops the batch, and so does a journal write that fails: the rest is marked as not sent, and no
     request starts after the stop (those in flight finish and are reported). A dry run sends nothing,
     writes nothing and claims nothing: every row is ``ok`` False with status "dry run", and ``error``
@@ -222,7 +223,7 @@ def _send_all(send: Send, batch: Batch, options: BatchOptions, book: Journal | N
     """send_many's work, the journal (if any) already held."""
     bodies, index, problems = batch.bodies, batch.index, batch.problems
     digests = [body_hash(body) for body in bodies] if book is not None else [""] * len(bodies)
-    settled = _settled(batch, book.latest() if book is not None else {}, digests, options.resend_unknown)
+    settled = _settled(batch, _earlier(book.entries() if book is not None else []), digests, options.resend_unknown)
     rows: list[dict[str, Any] | None] = [None] * len(bodies)
     chains, held = _chains(batch, options.duplicates)
     stop = _Stop()
@@ -247,6 +248,8 @@ def _send_all(send: Send, batch: Batch, options: BatchOptions, book: Journal | N
             row = send(body).row()
         except Exception as exc:  # a send that raises is a bug; its row must not take the batch's frame down with it
             log.exception("row %r: the send raised", label)
+            if options.dry_run:  # nothing goes out in a dry run: its outcome is known
+                return unsent(position, f"the dry run's check raised {type(exc).__name__} (a bug; see the log)")
             said = f"the send raised {type(exc).__name__}; the server may have applied it (see the log)"
             order_id = paths.get(body, "order_info.order_id")
             return SendResult(order_id=order_id, error=f"outcome unknown: {said}", unknown=True).row()
@@ -314,26 +317,71 @@ def _send_all(send: Send, batch: Batch, options: BatchOptions, book: Journal | N
     return frame_from_rows([row for row in rows if row is not None], index=index)
 
 
-def _settled(
-    batch: Batch, latest: dict[Any, dict[str, Any]], digests: list[str], resend_unknown: bool
-) -> dict[int, dict[str, Any]]:
-    """By position, the rows the journal settles: done with this body, or sent with it and never answered (not sent again)."""
+@dataclass(frozen=True)
+class _Earlier:
+    """What the journal says of earlier runs: each row's latest entry (by row key), and what settles each body (by digest)."""
+
+    rows: dict[Any, dict[str, Any]]
+    bodies: dict[str, dict[str, Any]]
+
+
+def _earlier(entries: list[dict[str, Any]]) -> _Earlier:
+    """Index the journal's entries (in line order) by row, and by body.
+
+    A body is done when any entry with it succeeded (nothing later undoes what the server applied); otherwise
+    it is unknown when the latest entry that sent it says "unknown". Lines of rows that were not sent (a
+    stop, a duplicate, an invalid body) say nothing of what the server holds, so they are passed over.
+    """
+    rows: dict[Any, dict[str, Any]] = {}
+    done: dict[str, dict[str, Any]] = {}
+    sent: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        rows[row_key(entry["row"])] = entry
+        digest = entry.get("body_sha256")
+        if digest is None:
+            continue
+        if entry["ok"]:
+            done[digest] = entry
+        elif entry.get("status") == UNKNOWN or (as_whole(entry.get("attempts")) or 0) > 0:
+            sent[digest] = entry
+    bodies = {digest: entry for digest, entry in sent.items() if entry.get("status") == UNKNOWN}
+    return _Earlier(rows, {**bodies, **done})
+
+
+def _settled(batch: Batch, earlier: _Earlier, digests: list[str], resend_unknown: bool) -> dict[int, dict[str, Any]]:
+    """By position, the rows the journal settles: done, or sent and never answered (not sent again).
+
+    A row is matched by its label first: its latest entry, when it holds the same body. Otherwise (another
+    label, another body there, or an entry that settles nothing) by its body under any label, so that rows
+    whose labels moved (a line deleted from a CSV file) are not sent twice. Two rows of one batch with the
+    same body are both done when the journal holds that body as done.
+    """
     settled: dict[int, dict[str, Any]] = {}
-    if not latest:
+    if not earlier.rows:
         return settled
     for position, body in enumerate(batch.bodies):
         if position in batch.problems or not isinstance(body, dict):
             continue
-        entry = latest.get(row_key(batch.index[position]))
-        if entry is None or entry.get("body_sha256") != digests[position]:
-            continue
-        if entry["ok"]:
-            settled[position] = _from_journal(entry)
-        elif entry.get("status") == UNKNOWN:
-            add = order_id_of(body) is None
-            if add or not resend_unknown:
-                settled[position] = _unknown_from_journal(entry, add)
+        add = order_id_of(body) is None
+        entry = earlier.rows.get(row_key(batch.index[position]))
+        row = None
+        if entry is not None and entry.get("body_sha256") == digests[position]:
+            row = _settling(entry, add, resend_unknown, by_body=False)
+        if row is None and (entry := earlier.bodies.get(digests[position])) is not None:
+            row = _settling(entry, add, resend_unknown, by_body=True)
+        if row is not None:
+            settled[position] = row
     return settled
+
+
+def _settling(entry: dict[str, Any], add: bool, resend_unknown: bool, *, by_body: bool) -> dict[str, Any] | None:
+    """The row an earlier run's entry gives a row (done, or held back for an unknown outcome); None: send it."""
+    under = entry["row"] if by_body else None
+    if entry["ok"]:
+        return _from_journal(entry, under)
+    if entry.get("status") == UNKNOWN and (add or not resend_unknown):
+        return _unknown_from_journal(entry, add, under)
+    return None
 
 
 def _tally(row: dict[str, Any], dry_run: bool) -> str:
@@ -345,8 +393,9 @@ def _tally(row: dict[str, Any], dry_run: bool) -> str:
     return "ok" if row["ok"] else "failed"
 
 
-def _from_journal(entry: dict[str, Any]) -> dict[str, Any]:
-    """The row a previous run recorded, marked as not sent again (attempts 0)."""
+def _from_journal(entry: dict[str, Any], under: Any = None) -> dict[str, Any]:
+    """The row a previous run recorded, marked as not sent again (attempts 0); ``under``: the label it was done under,
+    when the row was matched by its body."""
     result = SendResult(
         order_id=entry.get("order_id"),
         http_status=entry.get("http_status"),
@@ -358,12 +407,18 @@ def _from_journal(entry: dict[str, Any]) -> dict[str, Any]:
         result.payload = json.loads(entry.get("response") or "null")
     except (ValueError, RecursionError):
         result.payload = None
-    return result.row()
+    row = result.row()
+    if under is not None:
+        said = f": {row['message']}" if row["message"] else ""
+        row["message"] = f"done in an earlier run under row label {under!r} (matched by its body){said}"
+    return row
 
 
-def _unknown_from_journal(entry: dict[str, Any], add: bool) -> dict[str, Any]:
-    """The row of a body an earlier run sent and never heard back about: not sent again, and why."""
+def _unknown_from_journal(entry: dict[str, Any], add: bool, under: Any = None) -> dict[str, Any]:
+    """The row of a body an earlier run sent and never heard back about: not sent again, and why (``under``: the
+    label it was sent under, when the row was matched by its body)."""
     when = f"an earlier run ({entry['time']})" if entry.get("time") else "an earlier run"
+    sent_as = f" as row label {under!r}" if under is not None else ""
     if add:
         effect = "an Add may have created the order"
         advice = (
@@ -375,7 +430,7 @@ def _unknown_from_journal(entry: dict[str, Any], add: bool) -> dict[str, Any]:
         effect = "the order may have been updated"
         advice = "look at the order in Kapture; to send it again, rerun with resend_unknown=True"
     error = (
-        f"outcome unknown: not sent again: {when} sent this body and got no answer, so the server may have applied it "
+        f"outcome unknown: not sent again: {when} sent this body{sent_as} and got no answer, so the server may have applied it "
         f"({effect}); {advice}"
     )
     return SendResult(

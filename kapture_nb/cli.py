@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from .bodyfiles import JSONL_SUFFIXES, MAX_BYTES, STDIN, BodyFileError, read_bodies, read_csv_text, read_json, where
-from .exceptions import ConfigurationError, KaptureError, MappingError
+from .exceptions import ConfigurationError, KaptureError, MappingError, SchemaError
 from .schema import ENDPOINT
 
 # pandas, the validator, the mapping and the client are imported by the commands that use them: --help needs none.
@@ -80,12 +80,13 @@ def _check_input(name: str, args: argparse.Namespace) -> None:
         raise _UsageError("--jsonl reads JSON lines; with --mapping the inputs are CSV files")
 
 
-def declared_schema(path: str, *, max_bytes: int = MAX_BYTES) -> dict[str, Any]:
+def declared_schema(path: str, *, max_bytes: int = MAX_BYTES, region: str | None = "IN") -> dict[str, Any]:
     """The request schema with the custom fields a JSON file declares (``kn.with_associate_fields``'s arguments).
 
     The file holds ``{"customer": {...}, "enquiry": {...}, "order": {...}, "strict": false}``: each section maps a
-    field name to a JSON Schema or a shorthand ("string", "integer", "date"...); anything else is a
-    ConfigurationError naming the file.
+    field name to a JSON Schema or a shorthand ("string", "integer", "date"...); anything else, or a schema the
+    validator cannot use (an unknown x-shape, a $ref that leads nowhere), is a ConfigurationError naming the file
+    and the field. The schema is compiled here, for ``region``, once: the commands reuse it.
     """
     from .schema import with_associate_fields
 
@@ -113,25 +114,23 @@ def declared_schema(path: str, *, max_bytes: int = MAX_BYTES) -> dict[str, Any]:
         schema = with_associate_fields(**document)
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"{shown}: {exc}") from None
-    _check_schema(schema, shown)
+    _check_schema(schema, shown, region)
     return schema
 
 
-def _check_schema(schema: dict[str, Any], shown: str) -> None:
-    """Compile the schema once (the commands reuse it), or say where in the declaration it is not a JSON Schema."""
-    from jsonschema.exceptions import SchemaError
-
+def _check_schema(schema: dict[str, Any], shown: str, region: str | None) -> None:
+    """Compile the schema (its $refs resolved), or say where in the declaration the toolkit cannot use it."""
     from .validation import validator_for
 
     try:
-        validator_for(schema)
+        validator_for(schema, region)
     except SchemaError as exc:
-        where_in = list(exc.absolute_path)
-        # properties.<section>_info.properties.associate_fields.properties.<name>... -> <section>.<name>...
-        if len(where_in) >= 6 and where_in[3:5] == ["associate_fields", "properties"]:
+        where_in = list(exc.location)
+        # properties.<section>_info.properties.associate_fields[.properties.<name>...] -> <section>[.<name>...]
+        if where_in[:1] == ["properties"] and where_in[2:4] == ["properties", "associate_fields"]:
             where_in = [str(where_in[1]).removesuffix("_info"), *where_in[5:]]
         at = ".".join(map(str, where_in)) or "(the schema)"
-        raise ConfigurationError(f"{shown}: {at} is not a valid JSON Schema: {exc.message}") from None
+        raise ConfigurationError(f"{shown}: {at}: {exc.reason}") from None
 
 
 def _json_kind(value: Any) -> str:
@@ -141,11 +140,10 @@ def _json_kind(value: Any) -> str:
 
 
 def load_mapping(path: str, schema: Mapping[str, Any] | None = None, *, max_bytes: int = MAX_BYTES) -> FieldMapping:
-    """A mapping saved with ``FieldMapping.to_json`` (converters included), its file checked like every input first."""
+    """A mapping saved with ``FieldMapping.to_json`` (converters included), read once, like every input (bounded, regular)."""
     from .mapping import FieldMapping
 
-    read_json(path, max_bytes=max_bytes)  # a regular file within the size limit, and JSON: only then is it read as a mapping
-    return FieldMapping.from_json(path, schema=schema)
+    return FieldMapping.from_json(path, schema=schema, max_bytes=max_bytes)
 
 
 def _check_header(frame: pd.DataFrame, mapping: FieldMapping, shown: str) -> None:
@@ -178,12 +176,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     _check_options(args)
     for name in args.files:
         _check_input(name, args)
-    schema = declared_schema(args.fields, max_bytes=args.max_bytes) if args.fields is not None else None
+    schema = declared_schema(args.fields, max_bytes=args.max_bytes, region=args.region) if args.fields is not None else None
     mapping = load_mapping(args.mapping, schema, max_bytes=args.max_bytes) if args.mapping is not None else None
     status = EXIT_OK
     for name in args.files:
         try:
-            found = _validate_bodies(name, schema, args) if mapping is None else _validate_csv(name, mapping, args.max_bytes)
+            found = _validate_bodies(name, schema, args) if mapping is None else _validate_csv(name, mapping, args)
         except (BodyFileError, MappingError) as exc:
             _fail(str(exc))
             found = EXIT_ERROR
@@ -198,7 +196,7 @@ def _validate_bodies(name: str, schema: Mapping[str, Any] | None, args: argparse
     from .validation import validator_for
 
     bodies = read_bodies(name, max_bytes=args.max_bytes, jsonl=args.jsonl)
-    validator = validator_for(schema)
+    validator = validator_for(schema, args.region)
     rows = []
     warnings = 0
     for label, body in bodies:
@@ -215,11 +213,11 @@ def _validate_bodies(name: str, schema: Mapping[str, Any] | None, args: argparse
     return EXIT_INVALID if invalid else EXIT_OK
 
 
-def _validate_csv(name: str, mapping: FieldMapping, max_bytes: int) -> int:
+def _validate_csv(name: str, mapping: FieldMapping, args: argparse.Namespace) -> int:
     """Print one CSV file's summary and the mapping's problems by line of the file; EXIT_INVALID when there are errors."""
-    frame = _csv_frame(name, mapping, max_bytes)
+    frame = _csv_frame(name, mapping, args.max_bytes)
     try:
-        problems = mapping.validate(frame)
+        problems = mapping.validate(frame, region=args.region)
     except MappingError as exc:
         raise MappingError(f"{where(name)}: {exc}") from None
     errors = problems[problems["severity"] == "error"]
@@ -455,6 +453,19 @@ def _whole(text: str, what: str) -> int:
     return int(text)
 
 
+def _region(text: str) -> str | None:
+    if text.lower() == "none":
+        return None
+    from .validation import checked_region
+
+    try:
+        return checked_region(text)
+    except ConfigurationError:
+        raise argparse.ArgumentTypeError(
+            f"a region code libphonenumber knows (IN, US, GB...), or none for no phone warnings; got {text[:30]!r}"
+        ) from None
+
+
 def _milliseconds(text: str) -> float:
     try:
         value = float(text)
@@ -547,6 +558,13 @@ def build_parser() -> argparse.ArgumentParser:
         "files",
         nargs="+",
         help="*.json (a body or a list of bodies), *.jsonl (a body a line), CSV files with --mapping, or - for standard input",
+    )
+    check.add_argument(
+        "--region",
+        type=_region,
+        default="IN",
+        help="read phone numbers for this region (a code such as IN, US, GB; default IN), or none for no phone warnings; "
+        "a contact's own country_code wins",
     )
     _add_input_options(check)
     check.set_defaults(run=cmd_validate)

@@ -193,7 +193,11 @@ class _Writer:
             indent, v, types, ("integer", "number"), "isinstance({v}, (int, float)) and not isinstance({v}, bool)"
         )
         for keyword in wanted:
-            self.emit(indent, f"if {v} {bounds[keyword]} {schema[keyword]!r}: return 2")
+            bound = schema[keyword]
+            # 1e400 reads as inf, which has no literal: a bound that repr() cannot spell goes in as a constant
+            literal = isinstance(bound, int) or (isinstance(bound, float) and math.isfinite(bound))
+            spelled = repr(bound) if literal else self.const(bound)
+            self.emit(indent, f"if {v} {bounds[keyword]} {spelled}: return 2")
 
     def _arrays(self, schema: Mapping[str, Any], v: str, indent: int, types: tuple[str, ...], level: int) -> None:
         wanted = [k for k in ("items", "minItems", "maxItems") if k in schema]

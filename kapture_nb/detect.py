@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from .converters import (
+    _EXCEL_EPOCH,
+    _SERIAL,
     BLANK,
     FALSE_SPELLINGS,
     TRUE_SPELLINGS,
@@ -47,8 +49,7 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
     "digits": {"type": "string"}, "integer": {"type": "integer"}, "number": {"type": "number"}, "text": {"type": "string"},
 }
 _NUMERIC_DATE = r"^(\d{1,2})[-/.](\d{1,2})[-/.](?:\d{4}|\d{2})(?!\d)"
-_SERIAL = r"\d{5}(?:\.\d+)?"
-_SERIAL_RANGE = (20_000, 80_000)  # Excel serials of 1954 to 2119: the dates an export holds
+_SERIAL_RANGE = (20_000, 80_000)  # the serials (converters' _SERIAL) of 1954 to 2119: the dates an export holds
 _PHONE_LIKE = r"\+?[\d\s().-]{7,20}"
 _NUMBER_LIKE = r"(?i)(?:₹|rs\.?|inr)?[^a-z₹]*(?:inr|/-)?"  # no letters but a currency's
 _DATE_LIKE = r"^\d{1,4}[-/. ]+(?:\d{1,2}|[A-Za-z]{3,9})\.?[-/., ]+\d{2,4}|^[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}"
@@ -222,12 +223,12 @@ def _dates(kind: str | None, label: Hashable, texts: pd.Series, values: pd.Serie
                 f"{_examples(two_ways, 1)} reads two ways and no value in the sample settles the order: the converter "
                 "reports such dates until you give dayfirst=True (day first, India's usual order) or dayfirst=False"
             )
-    serials = values[values.str.fullmatch(_SERIAL).to_numpy(dtype=bool)]
+    serials = values[values.str.fullmatch(_SERIAL.pattern).to_numpy(dtype=bool)]
     serials = serials[serials.astype(float).between(*_SERIAL_RANGE).to_numpy(dtype=bool)]
     excel = bool(len(serials))
     if excel:
         first_serial = serials.iloc[0]
-        as_date = (pd.Timestamp("1899-12-30") + pd.Timedelta(days=float(first_serial))).strftime("%Y-%m-%d")
+        as_date = (_EXCEL_EPOCH + pd.Timedelta(days=float(first_serial))).strftime("%Y-%m-%d")
         notes.append(f"{first_serial!r} reads as an Excel serial date ({as_date}): excel=True")
     timed = bool(values.str.contains(r"\d:\d\d", regex=True).any()) or bool(serials.str.contains(r"\.\d*[1-9]", regex=True).any())
     factor = 1.0
@@ -314,8 +315,8 @@ def _typed_kind(column: pd.Series) -> str | None:
     if pd.api.types.is_integer_dtype(dtype):
         return "integer"
     if pd.api.types.is_float_dtype(dtype):
-        finite = column[np.isfinite(column.to_numpy(dtype=float, na_value=np.nan))]
-        return "integer" if len(finite) and bool((finite == finite.round()).all()) else "number"
+        present = column.dropna().to_numpy(dtype=float)  # inf and -inf are no whole numbers: a column holding them is number
+        return "integer" if len(present) and bool(np.isfinite(present).all() and (present == present.round()).all()) else "number"
     return None
 
 
@@ -380,7 +381,7 @@ def _date_shapes(values: pd.Series) -> float:
         return 0.0
     if as_dates * 2 < len(values):
         return as_dates / len(values)
-    serial = values.str.fullmatch(_SERIAL)
+    serial = values.str.fullmatch(_SERIAL.pattern)
     serials = serial & values.where(serial, "0").astype(float).between(*_SERIAL_RANGE)
     return (as_dates + int(serials.sum())) / len(values)
 
@@ -391,8 +392,12 @@ def infer_field_schema(column: pd.Series, max_enum: int = 8) -> dict[str, Any]:
     Bool, datetime64, integer and float dtypes say their type (a float column of whole numbers is integer).
     Text reads as boolean (yes/no spellings), an enum (clustered spellings, the most frequent spelling of
     each), integer (``1,200``, ``36.0``), number (``₹1,299.00``), date or date-time, else string. Python
-    booleans are boolean; other Python objects (numbers or dates held as objects, a mix), or no values, get ``{}``.
+    booleans are boolean; a float column holding inf or -inf is number. A column with no values (every cell
+    missing, whatever its dtype: nothing was seen) and other Python objects (numbers or dates held as
+    objects, a mix) get ``{}``.
     """
+    if not column.notna().any():
+        return {}
     kind = _typed_kind(column)
     if kind is not None:
         return dict(_SCHEMAS[kind])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,17 @@ class BodyValidationError(KaptureError, ValueError):
 
 class ConfigurationError(KaptureError, ValueError):
     """Bad settings: a malformed subdomain or URL, missing credentials, an unusable option."""
+
+
+class SchemaError(KaptureError, ValueError):
+    """A schema the toolkit cannot use: not a draft-7 JSON Schema, an unknown ``x-shape``, two country codes in one
+    object, a ``$ref`` that leads nowhere. ``.location`` is the place (its keys from the schema's root), ``.reason``
+    what is wrong there."""
+
+    def __init__(self, message: str, location: Sequence[str | int] = (), reason: str | None = None) -> None:
+        self.location = tuple(location)
+        self.reason = message if reason is None else reason
+        super().__init__(message)
 
 
 class MappingError(KaptureError, ValueError):

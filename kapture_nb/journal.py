@@ -147,25 +147,34 @@ def _read(path: Path) -> _Read:
         return found
     except OSError as exc:
         raise JournalError(path, _reason(exc), "cannot read it") from exc
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # before open(), which refuses a directory with an error of its own
+        os.close(descriptor)
+        raise JournalError(path, "not a regular file", "cannot read it")
     with open(descriptor, "rb", closefd=True) as handle:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise JournalError(path, "not a regular file", "cannot read it")
-        for number, raw in enumerate(handle, start=1):
-            text = raw.strip()
-            if not text:
-                continue
-            try:
-                value = json.loads(text.decode("utf-8"))
-            except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-                found.damaged.append(number)
-                continue
-            if _is_row(value):
-                found.entries.append(value)
-            elif isinstance(value, dict) and value.get("event") == START and "row" not in value:
-                found.started = value
-            else:
-                found.damaged.append(number)
+        try:
+            for number, raw in enumerate(handle, start=1):
+                _take(found, number, raw)
+        except OSError as exc:
+            raise JournalError(path, _reason(exc), "cannot read it") from exc
     return found
+
+
+def _take(found: _Read, number: int, raw: bytes) -> None:
+    """Add one line of the journal to what was found: a row, a start line, nothing (blank), or damage."""
+    text = raw.strip()
+    if not text:
+        return
+    try:
+        value = json.loads(text.decode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        found.damaged.append(number)
+        return
+    if _is_row(value):
+        found.entries.append(value)
+    elif isinstance(value, dict) and value.get("event") == START and "row" not in value:
+        found.started = value
+    else:
+        found.damaged.append(number)
 
 
 class Journal:
@@ -217,11 +226,15 @@ class Journal:
         except JournalError:
             return {}
 
-    def latest(self) -> dict[Any, dict[str, Any]]:
-        """By row key, each row's latest entry: what a rerun goes by (damaged lines skipped, with one warning)."""
+    def entries(self) -> list[dict[str, Any]]:
+        """Every row's entries in line order: what a rerun goes by (damaged lines skipped, with one warning)."""
         read = _read(self.path)
         read.warn(self.path, "the rows they recorded count as never sent, and a rerun sends them")
-        return {row_key(entry["row"]): entry for entry in read.entries}
+        return read.entries
+
+    def latest(self) -> dict[Any, dict[str, Any]]:
+        """By row key, each row's latest entry (damaged lines skipped, with one warning)."""
+        return {row_key(entry["row"]): entry for entry in self.entries()}
 
     def succeeded(self) -> dict[Any, dict[str, Any]]:
         """By row key, the rows whose latest entry succeeded, with that entry (a later failure undoes a success)."""

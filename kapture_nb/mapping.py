@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from . import paths
-from .bodyfiles import BodyFileError, read_json
-from .converters import BLANK, CONVERT, Converter, converter_from_json
+from .bodyfiles import MAX_BYTES, BodyFileError, read_json
+from .converters import BLANK, CONVERT, Converter, Digits, Phone, converter_from_json
 from .detect import infer_field_schema
 from .exceptions import MappingError
 from .jsonvalues import json_copy
@@ -29,7 +29,6 @@ MISSING_POLICIES = {"omit", "empty", "null"}
 PROBLEM_COLUMNS = ["row", *ERROR_COLUMNS]
 
 ID_KEYS = frozenset({"order_id", "customer_id", "contact_id", "enquiry_id", "ticket_id"})
-_OMIT = BLANK  # a cell that sends nothing of its own: the missing policy decides
 
 
 class Const:
@@ -89,10 +88,12 @@ def is_missing(value: Any) -> bool:
 
 
 def _date_text(value: dt.date, fmt: str | None) -> str:
-    if fmt is None:
-        is_midnight = not isinstance(value, dt.datetime) or (value.time() == dt.time(0) and value.tzinfo is None)
-        fmt = "date" if is_midnight else "date-time"
-    return value.strftime(DATE_FORMATS[fmt].strftime)
+    """A date as text: its time of day and zone kept when it has them (the validator judges the shape), none invented."""
+    if not isinstance(value, dt.datetime):
+        return value.strftime(DATE_FORMATS["date"].strftime)
+    zone = "%z" if value.tzinfo is not None else ""
+    timed = zone or fmt == "date-time" or value.time() != dt.time(0)
+    return value.strftime(DATE_FORMATS["date-time" if timed else "date"].strftime + zone)
 
 
 def to_json_value(value: Any, date_format: str | None = None) -> Any:
@@ -102,7 +103,7 @@ def to_json_value(value: Any, date_format: str | None = None) -> Any:
     the value, and a converter (kn.Integer, kn.Bool...) is how a column's texts become what the API takes.
     """
     if is_missing(value):
-        return _OMIT
+        return BLANK
     if isinstance(value, np.datetime64):
         value = pd.Timestamp(value)
     elif isinstance(value, np.generic):
@@ -173,15 +174,20 @@ class FieldMapping:
         missing: str = "omit",
         schema: Mapping[str, Any] | None = None,
     ) -> None:
-        if missing not in MISSING_POLICIES:
+        if not isinstance(missing, str) or missing not in MISSING_POLICIES:
             raise MappingError(f"missing must be one of {sorted(MISSING_POLICIES)}, got {missing!r}")
+        if not isinstance(targets, Mapping):
+            raise MappingError(f"a FieldMapping takes a dict of body path -> source, got {type(targets).__name__}")
         self.schema = schema  # None: the request schema
         self._shape = schema if schema is not None else load_schema()
         self.missing = missing
         self.targets: dict[paths.Path, Any] = dict(targets)
         self._targets = [self._target(path, source) for path, source in self.targets.items()]
+        _check_overlaps([target.parts for target in self._targets])
         self._template_name = template if isinstance(template, str) else None
         self.template: dict[str, Any] = json_copy(self._template(template))
+        for target in self._targets:
+            _check_fits(self.template, target.parts)
         self._copy_template = _copier(self.template)
 
     def _template(self, template: Mapping[str, Any] | str) -> dict[str, Any]:
@@ -194,7 +200,11 @@ class FieldMapping:
         raise MappingError(f'template is "minimal", "documented" or a body to start from, got {template!r}')
 
     def _target(self, path: paths.Path, source: Any) -> _Target:
+        if not (isinstance(path, str) or (isinstance(path, tuple) and all(isinstance(part, str) for part in path))):
+            raise MappingError(f"a target's path is a dotted str or a tuple of str, got {path!r}")
         parts = paths.parse(path)
+        if not parts or "" in parts:
+            raise MappingError(f"target {path!r} has an empty part; a path names a place: 'order_info.remarks'")
         node, _free = node_at(self._shape, parts)
         if node is None:
             close = nearest_paths(parts, leaf_paths(self._shape))
@@ -238,11 +248,12 @@ class FieldMapping:
         """Columns read as numbers where the body wants digits as text (ids, phones): a row each, for the whole column."""
         found = []
         for target in self._targets:
-            if target.column is None or isinstance(target.source, Converter):
-                continue  # a converter reads the column's texts and says what it cannot read
+            if target.column is None:
+                continue
             dtype = df[target.column].dtype
             is_id = target.parts[-1] in ID_KEYS
-            numbers = pd.api.types.is_float_dtype(dtype) if is_id else _is_numeric(dtype) and bool(target.node.get(DIGITS))
+            digits = bool(target.node.get(DIGITS)) or isinstance(target.source, (Digits, Phone))
+            numbers = pd.api.types.is_float_dtype(dtype) if is_id else _is_numeric(dtype) and digits
             if numbers:
                 what = "ids" if is_id else "phone numbers and codes"
                 message = (
@@ -271,6 +282,8 @@ class FieldMapping:
         source = target.source
         if isinstance(source, Const):
             value = to_json_value(source.value, target.date_format)
+            if isinstance(value, (dict, list)):  # each body its own copy: an edit to one is not an edit to all
+                return [json_copy(value) for _ in range(len(df))]
             return [value] * len(df)
         if isinstance(source, Converter):
             cells = df[target.column]
@@ -282,10 +295,11 @@ class FieldMapping:
         if target.column is not None:
             column = df[target.column]
             if pd.api.types.is_datetime64_any_dtype(column.dtype):
-                dates = column.dropna()
-                shown = target.date_format or ("date" if (dates.dt.normalize() == dates).all() else "date-time")
-                texts = column.dt.strftime(DATE_FORMATS[shown].strftime)
-                return [_OMIT if is_missing(v) else v for v in texts.tolist()]
+                zone = "%z" if column.dt.tz is not None else ""
+                timed = column.dt.strftime(DATE_FORMATS["date-time"].strftime + zone)
+                if not zone and target.date_format != "date-time":
+                    timed = timed.where(column != column.dt.normalize(), column.dt.strftime(DATE_FORMATS["date"].strftime))
+                return [BLANK if is_missing(v) else v for v in timed.tolist()]
             fmt = target.date_format
             return [v if type(v) is str else to_json_value(v, fmt) for v in column.tolist()]
         values = []
@@ -295,7 +309,7 @@ class FieldMapping:
             except Exception as exc:  # a user's callable may fail in any way; the row records it
                 message = f"the mapping callable raised {type(exc).__name__}: {exc}"
                 problems.append((label, target.path, message, "mapping", None, "error"))
-                values.append(_OMIT)
+                values.append(BLANK)
         return values
 
     def build(self, df: pd.DataFrame) -> MappedRows:
@@ -310,7 +324,7 @@ class FieldMapping:
 
     def _fill(self, columns: list[list[Any]], rows: int) -> list[dict[str, Any]]:
         """One body per row from the converted columns, applying the missing policy."""
-        fill = {"empty": "", "null": None}.get(self.missing, _OMIT)
+        fill = {"empty": "", "null": None}.get(self.missing, BLANK)
         # A target whose container the template already has is set with one subscript per row; one whose
         # object is new (associate_fields in a minimal body) goes into a dict made per row when it has a value;
         # the rest (a new contact_info item, deeper new objects) go through paths.set_parts.
@@ -318,8 +332,8 @@ class FieldMapping:
         direct: list[tuple[int, int | str, list[Any]]] = []
         new_objects: dict[tuple[int, str], list[tuple[str, list[Any]]]] = {}
         generic: list[tuple[tuple[str, ...], list[Any]]] = []
-        if fill is not _OMIT:
-            columns = [[fill if value is _OMIT else value for value in values] for values in columns]
+        if fill is not BLANK:
+            columns = [[fill if value is BLANK else value for value in values] for values in columns]
         for target, values in zip(self._targets, columns, strict=True):
             parent, last = target.parts[:-1], target.parts[-1]
             held = paths.get_parts(self.template, parent)
@@ -336,14 +350,14 @@ class FieldMapping:
             body = self._copy_template()
             containers = [paths.get_parts(body, parent) for parent in parents]
             for slot, key, values in direct:
-                if values[position] is not _OMIT:
+                if values[position] is not BLANK:
                     containers[slot][key] = values[position]
             for (slot, name), members in new_objects.items():
-                made = {key: values[position] for key, values in members if values[position] is not _OMIT}
+                made = {key: values[position] for key, values in members if values[position] is not BLANK}
                 if made:
                     containers[slot][name] = made
             for parts, values in generic:
-                if values[position] is not _OMIT:
+                if values[position] is not BLANK:
                     paths.set_parts(body, parts, values[position], new_item)
             bodies.append(body)
         return bodies
@@ -365,14 +379,17 @@ class FieldMapping:
             )
         return mapped.bodies
 
-    def validate(self, df: pd.DataFrame, schema: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    def validate(
+        self, df: pd.DataFrame, schema: Mapping[str, Any] | None = None, *, region: str | None = "IN"
+    ) -> pd.DataFrame:
         """One row per problem: row (the DataFrame's index label), path, message, keyword, value, severity.
 
         A problem of a whole column or path (a column read as numbers, a section's update flag that
         is false) is one row with no row label; rows updating the same order are warned of each.
+        ``region``: where phone numbers are read, as ``kn.validate`` takes it (None: no phone warnings).
         """
         mapped = self.build(df)
-        validator = validator_for(schema if schema is not None else self.schema)
+        validator = validator_for(schema if schema is not None else self.schema, region)
         rows = self._column_warnings(df) + list(mapped.problems.itertuples(index=False, name=None))
         unmapped = {(label, path) for label, path in zip(mapped.problems["row"], mapped.problems["path"], strict=True)}
         by_path: dict[Any, list[Any]] = {}
@@ -404,25 +421,32 @@ class FieldMapping:
             raise MappingError(f"callable targets cannot be saved to JSON: {', '.join(callables)}")
         targets = [{"path": list(t.parts) if isinstance(t.path, tuple) else t.path, **_saved_source(t)} for t in self._targets]
         document = {"missing": self.missing, "targets": targets, "template": self._template_name or self.template}
-        FilePath(path).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        text = json.dumps(document, indent=2, ensure_ascii=False, default=_plain)
+        FilePath(path).write_text(text + "\n", encoding="utf-8")
 
     @classmethod
-    def from_json(cls, path: str | FilePath, schema: Mapping[str, Any] | None = None) -> FieldMapping:
+    def from_json(
+        cls, path: str | FilePath, schema: Mapping[str, Any] | None = None, *, max_bytes: int = MAX_BYTES
+    ) -> FieldMapping:
         """A mapping saved with ``to_json`` (read like a body file: a regular file, bounded, UTF-8 JSON)."""
         try:
-            document = read_json(path)
+            document = read_json(path, max_bytes=max_bytes)
         except BodyFileError as exc:
             raise MappingError(str(exc)) from None
+        if not isinstance(document, dict) or not isinstance(document.get("targets"), list) or set(document) - _SAVED_MAPPING:
+            raise MappingError(
+                f"{path}: not a saved FieldMapping: an object with targets (a list), and missing and template if any"
+            )
         try:
-            targets = {
-                (tuple(t["path"]) if isinstance(t["path"], list) else t["path"]): _loaded_source(t) for t in document["targets"]
-            }
+            pairs = [(_loaded_path(saved), _loaded_source(saved)) for saved in document["targets"]]
+            doubled = [place for place, _ in pairs if [other for other, _ in pairs].count(place) > 1]
+            if doubled:
+                raise MappingError(f"target {doubled[0]!r} is given twice")
+            return cls(
+                dict(pairs), template=document.get("template", "minimal"), missing=document.get("missing", "omit"), schema=schema
+            )
         except MappingError as exc:
             raise MappingError(f"{path}: {exc}") from None
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise MappingError(f"{path}: not a saved FieldMapping ({type(exc).__name__}: {exc})") from None
-        template = document.get("template", "minimal")
-        return cls(targets, template=template, missing=document.get("missing", "omit"), schema=schema)
 
 
 def _slot(parents: list[tuple[str, ...]], parent: tuple[str, ...]) -> int:
@@ -482,6 +506,56 @@ def _duplicates(mapped: MappedRows) -> list[tuple[Any, ...]]:
     return found
 
 
+def _plain(value: Any) -> Any:
+    """A numpy scalar (a label from df.columns, a constant from a frame) as the Python value JSON writes."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise MappingError(f"{value!r} ({type(value).__name__}) cannot be saved as JSON")
+
+
+def _check_fits(template: dict[str, Any], parts: tuple[str, ...]) -> None:
+    """Raise MappingError unless the template has an object (a list, for an item number) wherever this target goes."""
+    node: Any = template
+    for depth, part in enumerate(parts[:-1]):
+        node = node.get(part) if isinstance(node, dict) else node[int(part)] if int(part) < len(node) else None
+        if node is None:
+            return  # made when a row has a value
+        wanted = list if parts[depth + 1].isdigit() else dict
+        if not isinstance(node, wanted):
+            raise MappingError(
+                f"target {paths.join(parts)!r} needs a {'list' if wanted is list else 'dict'} at "
+                f"{paths.join(parts[: depth + 1])!r}, where the template holds a {type(node).__name__}: fix the template"
+            )
+
+
+def _check_overlaps(targets: list[tuple[str, ...]]) -> None:
+    """Raise MappingError for a path given twice, a path inside another target's, or array items with gaps."""
+    seen = set()
+    for parts in targets:
+        if parts in seen:
+            raise MappingError(f"target {paths.join(parts)!r} is given twice (once as a str, once as a tuple?)")
+        seen.add(parts)
+    for parts in targets:
+        inside = next((other for other in seen if other != parts and other == parts[: len(other)]), None)
+        if inside is not None:
+            raise MappingError(
+                f"target {paths.join(parts)!r} is inside target {paths.join(inside)!r}: one would overwrite the other; "
+                "map the inner paths one by one"
+            )
+    items: dict[tuple[str, ...], set[int]] = {}
+    for parts in targets:
+        for depth, part in enumerate(parts):
+            if part.isdigit():
+                items.setdefault(parts[:depth], set()).add(int(part))
+    for array, indices in items.items():
+        if indices != set(range(len(indices))):
+            missing = min(set(range(max(indices) + 1)) - indices)
+            raise MappingError(
+                f"{paths.join((*array, str(max(indices))))!r} is mapped but {paths.join((*array, str(missing)))!r} is not: "
+                "array items are made in order, from 0"
+            )
+
+
 def _json_label(label: Hashable) -> Any:
     return list(label) if isinstance(label, tuple) else label
 
@@ -495,11 +569,34 @@ def _saved_source(target: _Target) -> dict[str, Any]:
     return {"column": _json_label(target.column)}
 
 
+_SAVED_KEYS = {"path", "column", "converter", "const"}
+_SAVED_MAPPING = {"missing", "targets", "template"}
+
+
+def _loaded_path(saved: Any) -> paths.Path:
+    """A saved target's path: a dotted str, or a list of str for a path whose keys hold dots."""
+    place = saved.get("path") if isinstance(saved, Mapping) else None
+    if isinstance(place, list) and all(isinstance(part, str) for part in place):
+        return tuple(place)
+    if isinstance(place, str):
+        return place
+    raise MappingError(f"a saved target's path is a dotted str or a list of str, got {place!r}")
+
+
 def _loaded_source(saved: Mapping[str, Any]) -> Any:
     """A saved target's source: a str names a column, other labels come back as a Column, a converter as itself."""
+    if not isinstance(saved, Mapping):
+        raise MappingError(f"a saved target is an object with a path and a column or a const, got {saved!r}")
+    unknown = sorted(set(saved) - _SAVED_KEYS)
+    if unknown or ("const" in saved) == ("column" in saved) or ("converter" in saved and "column" not in saved):
+        raise MappingError(
+            f"a saved target has a path and either a column (with a converter, if any) or a const, got keys {sorted(saved)}"
+        )
     if "const" in saved:
         return Const(saved["const"])
     label = saved["column"]
+    if label is None or isinstance(label, (dict, bool)):
+        raise MappingError(f"a saved column is a column label (a str, a number, a list for a tuple), got {label!r}")
     label = tuple(label) if isinstance(label, list) else label
     if "converter" in saved:
         return converter_from_json(saved["converter"], label)

@@ -6,6 +6,7 @@ A column it cannot place becomes a proposed custom field; nothing is placed with
 """
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
@@ -14,8 +15,8 @@ from typing import Any
 import pandas as pd
 
 from . import paths
-from .converters import Phone
 from .detect import BASE, SAMPLE_SIZE, SURE, Detection, detect, read_as, sample_values
+from .effects import unwritten
 from .exceptions import MappingError
 from .mapping import ID_KEYS, FieldMapping
 from .schema import DIGITS, FREE_FORM, SECTIONS, leaf_paths, load_schema, node_at, types_of, with_associate_fields
@@ -27,6 +28,7 @@ NEAR = 75  # a name this close is named in the review as a possibility, never pl
 SECTION_ORDER = ("order_info", "customer_info", "contact_info", "enquiry_info")  # ties go to the order: exports are of orders
 _SECTION_WORDS = {"order_info": "order", "customer_info": "customer", "contact_info": "contact", "enquiry_info": "enquiry"}
 _NOT_SENT = "not sent: "
+_CUSTOM_SECTIONS = ("customer_info", "order_info")  # the sections proposed custom fields go to: a schema must have them
 
 ABBREVIATIONS = {
     "no": "number", "num": "number", "nbr": "number", "dt": "date", "cust": "customer", "qty": "quantity",
@@ -115,9 +117,12 @@ class Suggestion:
         placed = int(review["target"].notna().sum()) - custom
         not_sent = int(review["target"].isna().sum())
         alarm = f"; NO COLUMN FOR {', '.join(self.missing)}" if self.missing else ""
+        flags = self.review.loc[self.review["column"].isna() & self.review["target"].notna(), "target"].tolist()
+        verb = "leaves" if len(flags) == 1 else "leave"
+        unwritten = f"; {', '.join(flags)} {verb} mapped fields unwritten (kn.Const(True) proposed, not applied)" if flags else ""
         return (
             f"Suggestion: {placed} column(s) to fields of the schema, {custom} to proposed custom fields, "
-            f"{not_sent} not sent{alarm}. Read the review before using .mapping"
+            f"{not_sent} not sent{alarm}{unwritten}. Read the review before using .mapping"
         )
 
     def __repr__(self) -> str:
@@ -181,6 +186,8 @@ def _catalogue(schema: Mapping[str, Any]) -> tuple[dict[str, _Field], dict[str, 
     found: dict[str, _Field] = {}
     for path in leaf_paths(schema):
         parts = paths.parse(path)
+        if parts[0] not in SECTION_ORDER:
+            continue  # a property the request body does not have: the suggestion targets the body's sections
         node, _free = node_at(schema, parts)
         if node is None or parts[-1] == "update" or node.get(FREE_FORM) or types_of(node) in (("object",), ("array",)):
             continue
@@ -275,14 +282,26 @@ def suggest_mapping(
     Each documented field (or custom field ``schema`` declares) takes at most one column, the best;
     a column no field fits becomes a proposed ``order_info.associate_fields`` field (``customer_info``'s
     when its name begins with "customer") typed from its values. Values are read on ``sample`` cells a
-    column (``detect.sample_values``); phones for ``region``; enums of at most ``max_enum`` choices.
+    column (``detect.sample_values``); phones for ``region`` (a region code libphonenumber knows); enums
+    of at most ``max_enum`` choices. ``schema`` is shaped like the request schema (``load_schema()``,
+    ``with_associate_fields(...)``): an object with customer_info and order_info, each with an update flag
+    and associate_fields. A bad argument is a MappingError before any column is read.
+
+    The review's rows: first each mandatory field no column fills (column and target None); then, for
+    each section whose update flag (false in the minimal template, as in the documented example) leaves
+    mapped fields unwritten, a row with column None, target that flag (``customer_info.update``),
+    converter ``kn.Const(True)`` and confidence 0: proposed, never applied to ``.mapping`` (Kapture then
+    uses the section to find the customer, contact or enquiry, and writes none of those fields; to
+    write them, add the Const yourself); then a row per column.
     """
     if not isinstance(df, pd.DataFrame):
         raise MappingError(f"suggest_mapping reads a DataFrame, got {type(df).__name__}")
     if isinstance(sample, bool) or not isinstance(sample, int) or sample < 1:
         raise MappingError(f"sample is how many cells of each column are read (an int >= 1), got {sample!r}")
-    Phone("region check", region=region)  # an unknown region is a MappingError now, not in the middle of the columns
-    base = dict(schema) if schema is not None else load_schema()
+    if isinstance(max_enum, bool) or not isinstance(max_enum, int) or max_enum < 1:
+        raise MappingError(f"max_enum is the most choices an enum may have, an int >= 1; got {max_enum!r}")
+    _check_region(region)
+    base = _checked_schema(schema)
     fields, phrases = _catalogue(base)
     order = {path: position for position, path in enumerate(fields)}
     doubled = set(df.columns[df.columns.duplicated()])
@@ -328,6 +347,87 @@ def suggest_mapping(
         if position not in placed:
             placed[position] = _custom(df.columns[position], found, misfits, matches, fields, custom, taken)
     return _suggestion(df, base, placed, custom, taken, readings)
+
+
+def _check_region(region: object) -> None:
+    """A region libphonenumber knows, or a MappingError now rather than in the middle of the columns."""
+    if not isinstance(region, str):
+        raise MappingError(f"region is a region code libphonenumber knows, a str like 'IN'; got {region!r}")
+    import phonenumbers
+
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise MappingError(f"region: {region!r} is not a region libphonenumber knows (IN, US, GB...)")
+
+
+def _checked_schema(schema: object) -> dict[str, Any]:
+    """The schema to suggest over: the request schema for None, else one shaped like it (a MappingError naming the place)."""
+    if schema is None:
+        return load_schema()
+    if not isinstance(schema, Mapping):
+        raise MappingError(
+            "schema is a JSON Schema dict shaped like the request schema (kn.load_schema(), kn.with_associate_fields(...)); "
+            f"got {type(schema).__name__}"
+        )
+    problem = _shape_problem(schema)
+    if problem is not None:
+        raise MappingError(
+            f"schema is not shaped like the request schema: {problem} "
+            "(start from kn.load_schema() or kn.with_associate_fields(...))"
+        )
+    return dict(schema)
+
+
+def _shape_problem(schema: Mapping[str, Any]) -> str | None:
+    """Where the schema is not what the suggestion and its mapping read (the sections, their update flags); None if it is."""
+    sections = schema.get("properties", {})
+    if schema.get("type") != "object" or not isinstance(sections, Mapping):
+        return "the body is no object with properties (customer_info, order_info...)"
+    absent = [section for section in _CUSTOM_SECTIONS if section not in sections]
+    if absent:
+        return f"it has no {', '.join(absent)}"
+    for section in (section for section in SECTION_ORDER if section in sections):
+        node, at = sections[section], section
+        if section == "contact_info":  # an array of contacts
+            if not isinstance(node, Mapping) or node.get("type") != "array":
+                return "contact_info is no array of contacts"
+            node, at = node.get("items"), "contact_info.0"
+        if not isinstance(node, Mapping):
+            return f"{at} is no schema object (got {type(node).__name__})"
+        properties = node.get("properties")
+        if node.get("type") != "object" or not isinstance(properties, Mapping):
+            return f"{at} is no object with properties"
+        if "update" not in properties:
+            return f"{at} has no update flag"
+        declared = properties.get("associate_fields")
+        if section in _CUSTOM_SECTIONS and not (isinstance(declared, Mapping) and declared.get("type") == "object"):
+            return f"{at} has no associate_fields object"
+    for key, node in sections.items():
+        problem = _node_problem(node, key)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _node_problem(node: object, at: str) -> str | None:
+    """The first place at or under ``node`` that reading the schema's leaves or its template would trip on; None if none."""
+    if not isinstance(node, Mapping):
+        return f"{at} is no schema object (got {type(node).__name__})"
+    kind = node.get("type")
+    if kind == "object" and not node.get(FREE_FORM):
+        properties = node.get("properties", {})
+        if not isinstance(properties, Mapping):
+            return f"{at}.properties is no object"
+        for key, child in properties.items():
+            if not isinstance(key, str):
+                return f"{at}: the property name {key!r} is no str"
+            problem = _node_problem(child, f"{at}.{key}")
+            if problem is not None:
+                return problem
+    elif kind == "array":
+        return _node_problem(node.get("items"), f"{at}.0")
+    elif kind == "boolean" and "examples" in node and not (isinstance(node["examples"], list) and node["examples"]):
+        return f"{at}: examples is no list with a first value (a template's flag is the first)"
+    return None
 
 
 def _custom(
@@ -407,7 +507,30 @@ def _suggestion(
             proposal.why,
             _sample_shown(df.iloc[:, position]),
         ))
+    mapping = FieldMapping(targets, schema=schema)
+    rows[len(missing):len(missing)] = _flag_rows(mapping)
     review = pd.DataFrame(rows, columns=REVIEW_COLUMNS, dtype=object)
     review["confidence"] = review["confidence"].astype(float)
-    mapping = FieldMapping(targets, schema=schema)
     return Suggestion(mapping, review, declarations, schema, tuple(missing))
+
+
+def _flag_rows(mapping: FieldMapping) -> list[tuple[Any, ...]]:
+    """A review row per section whose update flag leaves mapped fields unwritten: the flag turned on, proposed only."""
+    # Never applied: whether the export's values replace the account's is the analyst's call.
+    body = copy.deepcopy(mapping.template)
+    for target in mapping.targets:
+        paths.set_parts(body, paths.parse(target), "x")  # a value in every mapped place: which would Kapture write?
+    fields: dict[tuple[str, ...], list[str]] = {}
+    for parts, _value in unwritten(body):
+        section = parts[:2] if parts[0] == "contact_info" else parts[:1]
+        fields.setdefault(section, []).append(".".join(parts[len(section):]))
+    rows = []
+    for section, names in fields.items():
+        flag = paths.join((*section, "update"))
+        value = paths.get_parts(body, (*section, "update"))
+        state = "false" if value is False else f"{value!r}, not true,"
+        owner = _SECTION_WORDS[section[0]]
+        why = (f"{flag} is {state} in the body, so Kapture uses the {owner} section to find the {owner} and does not "
+               f"write {', '.join(names)}: map kn.Const(True) to write them")
+        rows.append((None, flag, "kn.Const(True)", 0.0, why, ""))
+    return rows

@@ -22,7 +22,7 @@ import pandas as pd
 from . import paths
 from .compiled import INVALID, VALID, Check, Delegate, Schema, compile_check, has_inner_id, wants_whole
 from .effects import unwritten
-from .exceptions import BodyValidationError
+from .exceptions import BodyValidationError, ConfigurationError, SchemaError
 from .jsonvalues import MAX_DEPTH, Problem, encodable, problems, surrogate_at, writable
 from .orderframes import order_id_of
 from .schema import DATE_FORMATS, FREE_FORM, MAX_ID, id_pattern, load_schema, types_of
@@ -263,12 +263,12 @@ class _Rules:
         self.whole: list[tuple[str, ...]] = []
         self.declared: list[tuple[tuple[str, ...], list[str]]] = []
         self.shapes: list[_Shaped] = []
-        self._walk(schema, (), None)
+        self._walk(schema, (), None, ())
         sections = schema.get("properties") if isinstance(schema, Mapping) else None
         # An order body's schema: its sections carry update flags, which decide what an update writes.
         self.flags = isinstance(sections, Mapping) and isinstance(sections.get("order_info"), Mapping)
 
-    def _walk(self, node: Any, at: tuple[str, ...], code_key: str | None) -> None:
+    def _walk(self, node: Any, at: tuple[str, ...], code_key: str | None, location: tuple[str, ...]) -> None:
         if not isinstance(node, Mapping):
             return
         if wants_whole(types_of(node)):
@@ -281,16 +281,20 @@ class _Rules:
         if shape is not None:
             if shape not in SHAPES:
                 where = paths.join(at) or "the root"
-                raise ValueError(f"{SHAPE} at {where}: {shape!r} is none of {', '.join(SHAPES)}")
+                reason = f"{shape!r} is none of {', '.join(SHAPES)}"
+                raise SchemaError(f"{SHAPE} at {where}: {reason}", (*location, SHAPE), reason)
             self.shapes.append(_Shaped(at, shape, code_key if shape == PHONE else None))
         properties = node.get("properties", {})
         codes = [key for key, child in properties.items() if isinstance(child, Mapping) and child.get(SHAPE) == COUNTRY_CODE]
         if len(codes) > 1:
             where = paths.join(at) or "the root"
-            raise ValueError(f"{SHAPE}: {where} has {len(codes)} country codes ({', '.join(codes)}); its phones need one")
+            reason = f"{len(codes)} country codes ({', '.join(codes)}) in one object; its phones need one"
+            raise SchemaError(
+                f"{SHAPE}: {where} has {len(codes)} country codes ({', '.join(codes)}); its phones need one", location, reason
+            )
         for key, child in properties.items():
-            self._walk(child, (*at, key), codes[0] if codes else None)
-        self._walk(node.get("items"), (*at, paths.WILDCARD), None)
+            self._walk(child, (*at, key), codes[0] if codes else None, (*location, "properties", key))
+        self._walk(node.get("items"), (*at, paths.WILDCARD), None, (*location, "items"))
 
 
 def _problem_error(problem: Problem) -> FieldError:
@@ -402,6 +406,120 @@ def _draft7() -> type[Draft7Validator]:
 _ONE_SCHEMA = ("items", "additionalItems", "contains", "propertyNames", "if", "then", "else", "not")
 _SCHEMA_LISTS = ("items", "allOf", "anyOf", "oneOf")
 _SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "dependencies")
+_IN_PLACE = ("allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependencies")  # keywords that judge the value itself
+
+
+def _check_schema(schema: Schema) -> None:
+    """A schema a user gives: a draft-7 JSON Schema whose every ``$ref`` resolves, or a SchemaError saying where."""
+    from jsonschema.exceptions import SchemaError as JsonSchemaError
+
+    try:
+        _draft7().check_schema(schema)
+    except JsonSchemaError as exc:
+        location = tuple(exc.absolute_path)
+        reason = f"not a valid JSON Schema: {exc.message}"
+        raise SchemaError(f"{_pointer(location)}: {reason}", location, reason) from exc
+    _check_refs(schema)
+
+
+def _check_refs(schema: Schema) -> None:
+    """Resolve every ``$ref`` now, as jsonschema would (the meta-schemas are known), or raise a SchemaError at the first
+    that leads nowhere, or back to itself without going into the value (validation would never end).
+
+    Another document is never fetched: jsonschema would fetch it over the network when a body first reached it.
+    """
+    if not isinstance(schema, Mapping):
+        return
+    # the meta-schemas jsonschema resolves without fetching them; the package ships no type information
+    from jsonschema_specifications import REGISTRY  # type: ignore[import-untyped]
+    from referencing.exceptions import Unresolvable
+    from referencing.jsonschema import DRAFT7
+
+    places: dict[int, tuple[str | int, ...]] = {}
+    refs: dict[int, str] = {}
+    in_place: dict[int, list[int]] = {}  # a node -> the nodes that judge the same value (a $ref, allOf, not...)
+    stack: list[tuple[Mapping[str, Any], Any, tuple[str | int, ...]]] = [
+        (schema, REGISTRY.resolver_with_root(DRAFT7.create_resource(schema)), ())
+    ]
+    while stack:  # not recursive: a user's schema may nest deeper than Python's stack
+        node, resolver, location = stack.pop()
+        places.setdefault(id(node), location)
+        resolver = resolver.in_subresource(DRAFT7.create_resource(node))  # an $id here changes the base of what is below
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            try:
+                target = resolver.lookup(ref).contents
+            except Unresolvable as exc:
+                at, reason = (*location, "$ref"), _unresolved(ref, exc)
+                raise SchemaError(f"{_pointer(at)}: {reason}", at, reason) from None
+            refs[id(node)] = ref
+            in_place[id(node)] = [id(target)]  # draft 7: a $ref's siblings are not applied
+        else:
+            in_place[id(node)] = [id(child) for _, child in _subschemas(node, _IN_PLACE)]
+        below = [(child, (*location, *key)) for key, child in _subschemas(node) if isinstance(child, Mapping)]
+        stack += [(child, resolver, at) for child, at in reversed(below)]  # popped in the schema's own order
+    looped = _loop(in_place, refs)
+    if looped is not None:
+        at = (*places[looped], "$ref")
+        reason = (
+            f"{refs[looped]!r} leads back here through $refs and keywords that judge the same value "
+            f"({', '.join(_IN_PLACE)}) without going into it: validation would never end"
+        )
+        raise SchemaError(f"{_pointer(at)}: {reason}", at, reason)
+
+
+def _loop(edges: dict[int, list[int]], refs: dict[int, str]) -> int | None:
+    """A node with a $ref on a cycle of ``edges``, or None (a schema is a tree: only a $ref closes a cycle)."""
+    state: dict[int, bool] = {}  # False: on the current path; True: done
+    for start in edges:
+        if start in state:
+            continue
+        path: list[tuple[int, Iterator[int]]] = [(start, iter(edges[start]))]
+        state[start] = False
+        while path:
+            node, children = path[-1]
+            child = next(children, None)
+            if child is None:
+                state[node] = True
+                path.pop()
+            elif state.get(child) is False:
+                on_path = [member for member, _ in path]
+                return next(member for member in on_path[on_path.index(child):] if member in refs)
+            elif child not in state and child in edges:
+                state[child] = False
+                path.append((child, iter(edges[child])))
+    return None
+
+
+_ALL_BELOW = tuple(dict.fromkeys((*_ONE_SCHEMA, "additionalProperties", *_SCHEMA_LISTS, *_SCHEMA_MAPS)))
+
+
+def _subschemas(node: Mapping[str, Any], keys: tuple[str, ...] = _ALL_BELOW) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """The subschemas right below a schema node under these keywords, each with its keys from the node (draft 7)."""
+    for key in keys:
+        value = node.get(key)
+        if isinstance(value, list) and key in _SCHEMA_LISTS:
+            yield from (((key, position), child) for position, child in enumerate(value))
+        elif isinstance(value, Mapping) and key in _SCHEMA_MAPS:
+            yield from (((key, name), child) for name, child in value.items())
+        elif key in node and not isinstance(value, list) and key not in _SCHEMA_MAPS:
+            yield (key,), value
+
+
+def _unresolved(ref: str, exc: Exception) -> str:
+    """Why a ``$ref`` leads nowhere, in words (referencing's own message prints the whole schema)."""
+    from referencing.exceptions import NoSuchAnchor, PointerToNowhere
+
+    if isinstance(exc, PointerToNowhere):
+        return f"{ref!r} points to nothing in the schema"
+    if isinstance(exc, NoSuchAnchor):
+        return f'{ref!r} names no anchor (an $id such as "#{exc.anchor}") in the schema'
+    return f"{ref!r} points to another document, which is never fetched: copy what it needs into the schema's definitions"
+
+
+def _pointer(location: tuple[str | int, ...]) -> str:
+    """A place in a schema as a JSON pointer fragment: ``#/properties/a``."""
+    return "#" + "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in location)
 
 
 def _false_spelled_out(node: Any) -> Any:
@@ -441,8 +559,8 @@ class Validator:
             self.schema = load_schema()  # shipped and tested against the meta-schema: no jsonschema needed
         else:
             self.schema = dict(schema) if isinstance(schema, Mapping) else schema
-            _draft7().check_schema(self.schema)
-        self.region = _checked_region(region)
+            _check_schema(self.schema)
+        self.region = checked_region(region)
         self._jsonschema: SchemaValidator | None = None
         self._split: _Sections | None = None
         self._check = compile_check(self.schema, self._delegate)
@@ -692,7 +810,7 @@ _MEMO = 4096  # values each validator remembers the verdict of, per shape
 _CALLING_CODE = re.compile(r"\+?([1-9][0-9]{0,2})\Z")
 
 
-def _checked_region(region: Any) -> str | None:
+def checked_region(region: Any) -> str | None:
     """The region phones are read for: None (no phone check), or a region code libphonenumber knows."""
     if region is None:
         return None
@@ -702,7 +820,9 @@ def _checked_region(region: Any) -> str | None:
 
     if isinstance(region, str) and region in phonenumbers.SUPPORTED_REGIONS:
         return region
-    raise ValueError(f"region is a region code libphonenumber knows (IN, US, GB...), or None for no phone check; got {region!r}")
+    raise ConfigurationError(
+        f"region is a region code libphonenumber knows (IN, US, GB...), or None for no phone check; got {region!r}"
+    )
 
 
 def _calling_region(code: Any) -> str | None:

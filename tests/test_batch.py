@@ -400,3 +400,78 @@ def test_a_send_that_raises_is_an_unknown_row_and_the_other_rows_keep_their_resu
     assert results["ok"].tolist() == [True, False, True, True]
     assert results.iloc[1]["status"] == "unknown"
     assert results.iloc[1]["error"].startswith("outcome unknown: the send raised RuntimeError")
+
+
+# Resume matches rows by label first, then by body: a row removed above the others moves every later label.
+
+
+def test_a_rerun_after_a_row_was_removed_does_not_send_again_what_was_done(fresh_sandbox, tmp_path):
+    sb = fresh_sandbox(orders=orders(4))
+    journal = tmp_path / "j.jsonl"
+    frame = orders(4).set_axis([2, 3, 4, 5])  # labelled like a CSV file's lines
+    with sb.client() as client:
+        assert client.update_orders(frame, journal=journal, progress=False)["ok"].all()
+        moved = frame.iloc[1:].set_axis([2, 3, 4])  # line 2 deleted: every later row moves up a line
+        moved.loc[4, "customer_info.customer_name"] = "Renamed"  # a new body: sent
+        again = client.update_orders(pd.concat([moved, moved.iloc[[0]].set_axis([5])]), journal=journal, progress=False)
+    assert len(sb.requests) == 5
+    assert again["ok"].all() and again["attempts"].tolist() == [0, 0, 1, 0]
+    assert again["order_id"].tolist() == [FIRST_ID + 1, FIRST_ID + 2, FIRST_ID + 3, FIRST_ID + 1]
+    for label, earlier in ((2, 3), (3, 4), (5, 3)):  # 5: the same body twice in one batch, done once before
+        assert again.loc[label, "message"].startswith(f"done in an earlier run under row label {earlier} (matched by its body)")
+    assert again.loc[4, "message"] == "Order Updated successfully !"
+    rows = kn.read_journal(journal)["row"].tolist()
+    assert sorted(rows[:4]) == [2, 3, 4, 5] and rows[4:] == [4]  # settled rows get no new line
+
+
+def test_a_rerun_holds_back_a_body_whose_outcome_was_unknown_under_another_label(fresh_sandbox, tmp_path):
+    sb = fresh_sandbox(orders=orders(2), unknown_order="create", faults=kn.Faults(schedule=["drop", "drop"]))
+    update, other, add = (
+        {"order_info": {"order_id": order_id, "update": True, "remarks": "r"}, "customer_info": {"customer_name": name}}
+        for order_id, name in ((FIRST_ID, "C0"), (FIRST_ID + 1, "C1"), ("", "New"))  # "": an Add
+    )
+    journal = tmp_path / "j.jsonl"
+    with sb.client(schema=kn.load_schema(action="add")) as client:  # the Add schema: order_id may be empty
+        first = client.update_orders(pd.Series([update, add], index=[2, 3]), journal=journal, concurrency=1, progress=False)
+        assert first["status"].tolist() == [kn.UNKNOWN, kn.UNKNOWN]
+        moved = pd.Series([other, update, add], index=[2, 3, 4])  # a row added above: the labels move down
+        again = client.update_orders(moved, journal=journal, progress=False)
+        assert len(sb.requests) == 3 and again["attempts"].tolist() == [1, 0, 0]
+        assert again["status"].tolist()[1:] == [kn.UNKNOWN, kn.UNKNOWN]
+        assert "sent this body as row label 2 and got no answer" in again.loc[3, "error"]
+        assert "rerun with resend_unknown=True" in again.loc[3, "error"]
+        assert "sent this body as row label 3 and got no answer" in again.loc[4, "error"]
+        asked = client.update_orders(moved, journal=journal, progress=False, resend_unknown=True)
+    assert len(sb.requests) == 4  # the update is sent again; the Add never is
+    assert asked["ok"].tolist() == [True, True, False] and asked["attempts"].tolist() == [0, 1, 0]
+    assert "not even with resend_unknown=True" in asked.loc[4, "error"]
+
+
+def test_a_not_sent_line_after_an_unknown_one_does_not_make_the_body_sendable(tmp_path):
+    journal = tmp_path / "j.jsonl"
+    c0, c1 = _bodies()[:2]
+    send, _ = _recording(unknown={"C1"})
+    send_many(send, bodies_of(pd.Series([c0, c1], index=[0, 1])), BatchOptions(journal=journal, progress=False))
+    refused = {"order_info": {"order_id": FIRST_ID + 9}, "customer_info": {"customer_name": "C9"}}
+
+    def unauthorized(body):
+        return SendResult(order_id=body["order_info"]["order_id"], http_status=401, payload={"status": "failed"}, attempts=1)
+
+    # resend_unknown, but the 401 on the first row stops the batch: C1's latest line says "not sent"
+    stopped = send_many(
+        unauthorized, bodies_of(pd.Series([refused, c0, c1], index=["z", 0, 1])),
+        BatchOptions(journal=journal, progress=False, concurrency=1, resend_unknown=True),
+    )
+    assert stopped.loc[1, "error"].startswith("not sent: the batch stopped after HTTP 401")
+    send, sent = _recording()
+    again = send_many(send, bodies_of(pd.Series([c0, c1], index=[0, 1])), BatchOptions(journal=journal, progress=False))
+    assert sent == [] and again.loc[1, "status"] == kn.UNKNOWN
+
+
+def test_a_dry_runs_check_that_raises_is_a_row_that_would_not_be_sent_not_an_unknown_outcome():
+    def check(body):
+        raise RuntimeError("a bug in a check")
+
+    results = send_many(check, bodies_of(orders(2)), BatchOptions(progress=False, dry_run=True))
+    assert results["status"].tolist() == ["dry run", "dry run"] and not results["ok"].any()
+    assert (results["error"] == "not sent: the dry run's check raised RuntimeError (a bug; see the log)").all()

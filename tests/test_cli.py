@@ -416,14 +416,95 @@ def test_inputs_and_options_that_do_not_go_together_are_one_line_and_exit_two(ex
         ({"strict": "yes"}, ["strict is true or false, got a string"]),
         ({"order": ["slot"]}, ["order maps field names to their schemas (a JSON object), got a list"]),
         ({"order": {"slot": "text"}}, ["associate field order_info.associate_fields.slot: give a JSON Schema dict or one of"]),
-        ({"order": {"slot": {"type": "strin"}}}, ["order.slot.type is not a valid JSON Schema: 'strin' is not valid"]),
-        ({"customer": {"tier": {"pattern": "("}}}, ["customer.tier.pattern is not a valid JSON Schema"]),
+        ({"order": {"slot": {"type": "strin"}}}, ["order.slot.type: not a valid JSON Schema: 'strin' is not valid"]),
+        ({"customer": {"tier": {"pattern": "("}}}, ["customer.tier.pattern: not a valid JSON Schema"]),
+        ({"order": {"a": {"type": "string", "x-shape": "fone"}}}, ["order.a.x-shape: 'fone' is none of phone, email, pincode"]),
+        ({"order": {"a": {"$ref": "#/nope"}}}, ["order.a.$ref: '#/nope' points to nothing in the schema"]),
+        (
+            {"enquiry": {"a": {"properties": {"x": {"x-shape": "country-code"}, "y": {"x-shape": "country-code"}}}}},
+            ["enquiry.a: 2 country codes (x, y) in one object; its phones need one"],
+        ),
+        (
+            {"order": {"x": {"x-shape": "country-code"}, "y": {"x-shape": "country-code"}}},
+            ["fields.json: order: 2 country codes (x, y) in one object"],
+        ),
+        (
+            {"order": {"a": {"$ref": "#/properties/order_info/properties/associate_fields/properties/a"}}},
+            ["order.a.$ref: '#/properties/order_info/properties/associate_fields/properties/a' leads back here"],
+        ),
     ],
 )
 def test_a_fields_file_that_declares_nothing_usable_is_one_line_and_exit_two(tmp_path, files, fields, words, capsys):
     path = tmp_path / "fields.json"
     path.write_text(json.dumps(fields))
     _one_line_exit_two(["validate", str(files["good"]), "--fields", str(path)], capsys, "fields.json: ", *words)
+
+
+@pytest.mark.parametrize(
+    "field, words",
+    [
+        ({"type": "string", "x-shape": "fone"}, ["fields.json: order.a.x-shape: 'fone' is none of phone, email, pincode"]),
+        ({"$ref": "#/nope"}, ["fields.json: order.a.$ref: '#/nope' points to nothing in the schema"]),
+    ],
+)
+def test_a_field_the_validator_cannot_use_is_found_before_any_row_is_read(tmp_path, field, words, capsys):
+    export = tmp_path / "x.csv"
+    export.write_text("Order No,Cust Name,A\n30000001,ABC,x\n")
+    mapping = tmp_path / "m.json"
+    mapping.write_text(json.dumps({"targets": [
+        {"path": "order_info.order_id", "column": "Order No"},
+        {"path": "customer_info.customer_name", "column": "Cust Name"},
+        {"path": "order_info.associate_fields.a", "column": "A"},
+    ]}))
+    fields = tmp_path / "fields.json"
+    fields.write_text(json.dumps({"order": {"a": field}}))
+    for command in (["validate"], ["send", "--dry-run"]):
+        _one_line_exit_two([*command, str(export), "--mapping", str(mapping), "--fields", str(fields)], capsys, *words)
+
+
+PHONES_CSV = "Order No,Cust Name,Mobile\n30000001,A,12345\n30000002,B,3105550100\n30000003,C,9876543210\n"  # US, then IN
+
+
+@pytest.mark.parametrize(
+    "region, warned",
+    [([], ["2", "3"]), (["--region", "IN"], ["2", "3"]), (["--region", "US"], ["2", "4"]), (["--region", "none"], [])],
+)
+def test_region_says_where_phones_are_read_and_none_turns_the_phone_warnings_off(tmp_path, capsys, region, warned):
+    export = tmp_path / "phones.csv"
+    export.write_text(PHONES_CSV)
+    mapping = tmp_path / "m.json"
+    mapping.write_text(json.dumps({"targets": [
+        {"path": "order_info.order_id", "column": "Order No"},
+        {"path": "customer_info.customer_name", "column": "Cust Name"},
+        {"path": "customer_info.phone", "column": "Mobile"},
+        {"path": "customer_info.update", "const": True},
+    ]}))
+    assert main(["validate", str(export), "--mapping", str(mapping), *region]) == 0
+    rows = _table(capsys.readouterr().out)
+    assert [line for line, severity, path in rows if path == "customer_info.phone"] == warned
+    assert all(severity == "warning" for _, severity, _ in rows)
+
+
+def test_a_region_libphonenumber_does_not_know_is_one_line_and_exit_two(export, capsys):
+    _one_line_exit_two(
+        ["validate", export["csv"], "--mapping", export["mapping"], "--region", "India"], capsys,
+        "argument --region: a region code libphonenumber knows (IN, US, GB...), or none for no phone warnings; got 'India'",
+    )
+
+
+def test_the_mapping_file_is_read_once_within_max_bytes(export, monkeypatch, capsys):
+    from kapture_nb import bodyfiles
+
+    reads = []
+    real = bodyfiles.read_bytes
+
+    def read_bytes(path, **options):
+        reads.append((str(path), options))
+        return real(path, **options)
+
+    monkeypatch.setattr(bodyfiles, "read_bytes", read_bytes)
+    assert main(["validate", export["csv"], "--mapping", export["mapping"], "--max-bytes", "100000"]) == 1
+    assert [options for path, options in reads if path == export["mapping"]] == [{"max_bytes": 100000}]
 
 
 def test_a_mapped_column_the_header_lacks_or_has_twice_is_one_line_naming_the_file(export, tmp_path, capsys):
@@ -481,6 +562,24 @@ def test_send_a_csv_through_a_mapping_and_resume_with_the_journal(fresh_sandbox,
     )
     assert len(sb.requests) == 1
     assert set(kn.read_journal(journal)["row"]) == {2, 4, 6}
+
+
+def test_a_rerun_after_a_line_was_deleted_from_the_csv_does_not_send_again_what_was_done(
+    fresh_sandbox, export, tmp_path, monkeypatch, capsys
+):
+    sb = fresh_sandbox(unknown_order="create")
+    _credentials(monkeypatch)
+    lines = ["Order No,Cust Name,Remarks,Slot", *(f"3000000{i},C{i},r{i},morning" for i in (1, 2, 3))]
+    clean = tmp_path / "clean.csv"
+    clean.write_text("\n".join(lines) + "\n")
+    argv = ["send", str(clean), "--mapping", export["mapping"], "--base-url", sb.url, "--journal", str(tmp_path / "j.jsonl")]
+    assert main(argv) == 0 and len(sb.requests) == 3
+    capsys.readouterr()
+    clean.write_text("\n".join([lines[0], *lines[2:]]) + "\n")  # line 2 deleted: the rows of lines 3 and 4 are now 2 and 3
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == "2 rows: 2 succeeded, 0 failed; 2 done in an earlier run (the journal says so), not sent again"
+    assert "done in an earlier run under row label 3 (matched by its body)" in out and len(sb.requests) == 3
 
 
 def test_send_exits_zero_when_every_row_succeeds_and_checks_declared_fields(fresh_sandbox, export, tmp_path, monkeypatch, capsys):

@@ -434,3 +434,9 @@ def test_the_maximum_of_an_id_is_exact() -> None:
     assert compiled(2**63 - 1) == VALID
     assert compiled(2**63) == INVALID
     assert compiled(float(2**63)) == INVALID  # 9.223372036854776e18 is 2**63 exactly
+
+
+def test_a_bound_python_cannot_spell_as_a_literal_compiles():
+    schema = {"type": "object", "properties": {"n": {"type": "number", "maximum": 1e400, "minimum": -1e400}}}
+    compiled = check(schema)  # 1e400 reads as inf: no literal spells it
+    assert compiled({"n": 10**300}) == VALID and compiled({"n": -5}) == VALID and compiled({"n": "x"}) == INVALID

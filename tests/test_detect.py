@@ -215,12 +215,23 @@ def test_infer_field_schema_types_texts_by_their_values():
 def test_infer_field_schema_keeps_the_dtype_rules_and_refuses_to_guess_mixed_objects():
     assert infer_field_schema(pd.Series([True, None], dtype=object)) == {"type": "boolean"}
     assert infer_field_schema(pd.Series(pd.to_datetime(["2024-01-02", None]))) == {"type": "string", "format": "date"}
-    assert infer_field_schema(pd.Series([1.0, 2.0, np.inf])) == {"type": "integer"}
+    assert infer_field_schema(pd.Series([1.0, 2.0, np.nan])) == {"type": "integer"}
     assert infer_field_schema(pd.Series([1.5])) == {"type": "number"}
-    assert infer_field_schema(pd.Series([np.nan])) == {"type": "number"}  # a float dtype says number, as before
     assert infer_field_schema(pd.Series([1, "a"], dtype=object)) == {}
     assert infer_field_schema(pd.Series([1, 2], dtype=object)) == {}
     assert infer_field_schema(pd.Series([None, None], dtype=object)) == {}
+
+
+def test_a_float_column_with_infinities_is_number_not_integer():
+    for values in ([np.inf, 1.0, 2.0], [-np.inf, np.nan, 3.0], [np.inf]):
+        assert infer_field_schema(pd.Series(values)) == {"type": "number"}, values
+        assert detect(pd.Series(values, name="f")).kind == "number", values
+
+
+@pytest.mark.parametrize("dtype", ["float64", "Float64", "Int64", "boolean", "datetime64[ns]", "object", "string"])
+def test_an_all_missing_column_gets_the_empty_schema_whatever_its_dtype(dtype):
+    assert infer_field_schema(pd.Series([None, None], dtype=dtype)) == {}
+    assert infer_field_schema(pd.Series([], dtype=dtype)) == {}
 
 
 def test_kn_converters_are_what_detection_proposes():

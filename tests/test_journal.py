@@ -132,6 +132,13 @@ def test_succeeded_keeps_the_latest_success_of_each_row_and_leaves_out_failed_ro
     assert done["a"]["body_sha256"] == "second" and done[3]["body_sha256"] == "only"
 
 
+def test_a_journal_that_is_a_directory_is_a_journal_error_on_reading_too(tmp_path):
+    with pytest.raises(kn.JournalError, match=r"cannot read it: not a regular file"):
+        kn.read_journal(tmp_path)
+    with pytest.raises(kn.JournalError, match=r"cannot read it: not a regular file"):  # a dry run reads, never writes
+        send_many(lambda body: SendResult(), bodies_of([{}]), BatchOptions(journal=tmp_path, dry_run=True, progress=False))
+
+
 def test_read_journal_of_a_missing_file_is_empty_with_the_journal_columns(tmp_path):
     frame = kn.read_journal(tmp_path / "never-written.jsonl")
     assert frame.empty and list(frame.columns) == kn.JOURNAL_COLUMNS

@@ -470,3 +470,112 @@ def test_an_unknown_path_suggests_leaves_across_arrays():
         kn.FieldMapping({"contact_info.phone": "Mobile"})
     with pytest.raises(kn.MappingError, match=r"did you mean order_info\.invoice_date"):
         kn.FieldMapping({"order_info.invoice_dt": "Invoice Dt"})
+
+
+def test_a_date_keeps_its_time_and_zone_whatever_the_target_and_none_is_invented():
+    frame = pd.DataFrame({
+        "at": pd.to_datetime(["2024-03-12 14:05:00", "2024-03-13 00:00:00"]),
+        "utc": pd.to_datetime(["2024-03-12 20:00:00", "2024-03-13 00:00:00"]).tz_localize("UTC"),
+        "day": [dt.date(2024, 3, 12), dt.datetime(2024, 3, 12, 9, 30)],
+    })
+    mapping = kn.FieldMapping({
+        "order_info.invoice_date": "at",                       # a date field: the time is not dropped
+        "order_info.create_date": "day",                       # a date-time field: a date gets no midnight
+        "order_info.associate_fields.sent": "utc",
+    })
+    bodies = mapping.to_bodies(frame)
+    assert [b["order_info"]["invoice_date"] for b in bodies] == ["2024-03-12 14:05:00", "2024-03-13"]
+    assert [b["order_info"]["create_date"] for b in bodies] == ["2024-03-12", "2024-03-12 09:30:00"]
+    sent = [b["order_info"]["associate_fields"]["sent"] for b in bodies]
+    assert sent == ["2024-03-12 20:00:00+0000", "2024-03-13 00:00:00+0000"]
+    warned = mapping.validate(frame)
+    assert "order_info.invoice_date" in set(warned.loc[warned["row"] == 0, "path"])  # the validator judges the shape
+
+
+@pytest.mark.parametrize(
+    "targets, why",
+    [
+        ({"order_info.remarks": "n", ("order_info", "remarks"): "q"}, "given twice"),
+        ({"order_info.associate_fields": Const({"src": "x"}), "order_info.associate_fields.qty": "q"}, "is inside target"),
+        ({"contact_info": Const([{"update": True}]), "contact_info.0.dob": "d"}, "is inside target"),
+        ({"contact_info.2.dob": "d"}, "'contact_info.0' is not"),
+        ({"": "n"}, "empty part"),
+        ({None: "n"}, "dotted str or a tuple"),
+        ({5: "n"}, "dotted str or a tuple"),
+    ],
+)
+def test_targets_that_overlap_repeat_or_leave_gaps_are_refused(targets, why):
+    with pytest.raises(kn.MappingError, match=why):
+        kn.FieldMapping(targets)
+
+
+def test_a_missing_policy_of_the_wrong_type_is_a_mapping_error():
+    with pytest.raises(kn.MappingError, match="missing must be one of"):
+        kn.FieldMapping({"order_info.remarks": "n"}, missing=["omit"])
+
+
+def test_a_constant_container_is_each_bodys_own():
+    frame = pd.DataFrame({"id": ["1", "2"]})
+    mapping = kn.FieldMapping({"order_info.order_id": "id", "customer_info.additional_fields": Const({"tags": ["a"]})})
+    bodies = mapping.to_bodies(frame)
+    bodies[0]["customer_info"]["additional_fields"]["tags"].append("b")
+    assert bodies[1]["customer_info"]["additional_fields"] == {"tags": ["a"]}
+
+
+def test_a_converter_reading_a_number_column_for_digits_is_warned():
+    frame = pd.DataFrame({"inv": [31413, 31414], "id": ["1", "2"]})  # 0031413 read as a number: the zeros are gone
+    problems = kn.FieldMapping({"order_info.order_id": "id", "order_info.invoice_no": kn.Digits("inv")}).validate(frame)
+    assert problems.loc[problems["keyword"] == "column-dtype", "path"].tolist() == ["order_info.invoice_no"]
+
+
+@pytest.mark.parametrize(
+    "document, why",
+    [
+        ({"targets": [{"path": "order_info.remarks", "convertor": {"type": "text"}, "column": "n"}]}, "got keys"),
+        ({"targets": [{"path": "order_info.remarks", "column": "n", "const": "x"}]}, "either a column"),
+        ({"targets": [{"path": "order_info.remarks", "const": "x", "converter": {"type": "text"}}]}, "either a column"),
+        ({"targets": [{"path": None, "column": "n"}]}, "path is a dotted str"),
+        ({"targets": [{"path": "order_info.remarks", "column": None}]}, "a column label"),
+        ({"targets": [{"path": "order_info.remarks", "column": "n"}, {"path": "order_info.remarks", "column": "m"}]},
+         "given twice"),
+        ({"targets": [], "extra": 1}, "not a saved FieldMapping"),
+        ({"targets": {}}, "not a saved FieldMapping"),
+        ({"targets": [], "missing": ["omit"]}, "missing must be one of"),
+    ],
+)
+def test_a_saved_mapping_with_anything_unexpected_is_refused_saying_what(tmp_path, document, why):
+    path = tmp_path / "mapping.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(kn.MappingError, match=why):
+        kn.FieldMapping.from_json(path)
+
+
+def test_numpy_labels_and_constants_save_as_plain_json(tmp_path):
+    frame = pd.DataFrame({10: ["24101016"]})
+    label = frame.columns[0]
+    mapping = kn.FieldMapping({"order_info.order_id": kn.Digits(label), "order_info.associate_fields.n": Const(np.int64(5))})
+    mapping.to_json(tmp_path / "m.json")
+    again = kn.FieldMapping.from_json(tmp_path / "m.json")
+    assert again.to_bodies(frame) == mapping.to_bodies(frame)
+
+
+@pytest.mark.parametrize(
+    "template, why",
+    [({"order_info": []}, "needs a dict at 'order_info', where the template holds a list"),
+     ({"contact_info": {}}, "needs a list at 'contact_info', where the template holds a dict"),
+     ({"order_info": {"associate_fields": 5}}, "needs a dict at 'order_info.associate_fields'")],
+)
+def test_a_template_whose_containers_do_not_fit_a_target_is_refused_when_made(template, why):
+    targets = {"order_info.order_id": "a", "order_info.associate_fields.x": "a", "contact_info.0.dob": "a"}
+    with pytest.raises(kn.MappingError, match=why):
+        kn.FieldMapping(targets, template=template)
+
+
+def test_validate_reads_phones_for_the_region_given():
+    frame = pd.DataFrame({"id": ["23518265"], "who": ["ABC"], "phone": ["3125550100"]})
+    mapping = kn.FieldMapping({"order_info.order_id": "id", "customer_info.customer_name": "who", "customer_info.phone": "phone"})
+    def phone_warnings(**region):
+        problems = mapping.validate(frame, **region)
+        return problems.loc[problems["keyword"] == "phone", "path"].tolist()
+    assert phone_warnings() == ["customer_info.phone"]  # not an Indian number
+    assert phone_warnings(region="US") == [] and phone_warnings(region=None) == []

@@ -218,3 +218,4 @@ def test_every_text_field_named_for_a_phone_email_or_pincode_carries_that_shape(
         "order_info.assign_emp_email": "email",
     }
     assert _schema_node(kn.load_schema(action="add"), ("customer_info", "phone"))[SHAPE] == "phone"
+

@@ -68,7 +68,7 @@ def test_the_messy_export_gets_the_targets_and_converters_it_needs():
     suggestion = kn.suggest_mapping(MESSY)
     rows = rows_of(suggestion)
     assert {column: (row.target, row.converter) for column, row in rows.items()} == EXPECTED
-    assert suggestion.missing == () and list(suggestion.review["column"]) == list(MESSY.columns)
+    assert suggestion.missing == () and list(suggestion.review["column"].dropna()) == list(MESSY.columns)
     assert all(row.confidence >= 0.8 and row.why for row in rows.values())
     assert "'13/03/2024' has a first part over 12: day first" in rows["Invoice Dt"].why
     assert rows["Delivery Slot"].sample == "'Morning', ' morning ', 'Evening (6-9 PM)'"
@@ -229,7 +229,8 @@ def test_the_suggestion_shows_its_review_deterministically_and_escaped():
     assert "<b>x</b>" not in one._repr_html_() and "&lt;b&gt;x&lt;/b&gt;" in one._repr_html_()
     headline = repr(one).splitlines()[0]
     assert headline == (
-        "<Suggestion: 6 column(s) to fields of the schema, 5 to proposed custom fields, 0 not sent. "
+        "<Suggestion: 6 column(s) to fields of the schema, 5 to proposed custom fields, 0 not sent; "
+        "customer_info.update leaves mapped fields unwritten (kn.Const(True) proposed, not applied). "
         "Read the review before using .mapping>"
     )
     assert "kn.Date('Invoice Dt', dayfirst=True)" in repr(one)
@@ -249,6 +250,151 @@ def test_bad_arguments_are_mapping_errors():
         kn.suggest_mapping(MESSY, sample=0)
     with pytest.raises(kn.MappingError, match="'XX' is not a region"):
         kn.suggest_mapping(MESSY, region="XX")
+
+
+@pytest.mark.parametrize(("arguments", "said"), [
+    ({"region": "in"}, "region: 'in' is not a region libphonenumber knows"),
+    ({"region": 91}, "region is a region code libphonenumber knows, a str like 'IN'; got 91"),
+    ({"region": None}, "region is a region code libphonenumber knows, a str like 'IN'; got None"),
+    ({"region": "001"}, "region: '001' is not a region libphonenumber knows"),
+    ({"max_enum": "3"}, "max_enum is the most choices an enum may have, an int >= 1; got '3'"),
+    ({"max_enum": 0}, "max_enum is the most choices an enum may have, an int >= 1; got 0"),
+    ({"max_enum": True}, "max_enum is the most choices an enum may have, an int >= 1; got True"),
+    ({"max_enum": 2.0}, "max_enum is the most choices an enum may have, an int >= 1; got 2.0"),
+    ({"schema": []}, "schema is a JSON Schema dict shaped like the request schema .*; got list"),
+    ({"schema": "request.json"}, "schema is a JSON Schema dict shaped like the request schema .*; got str"),
+    ({"schema": {"type": "object"}}, "schema is not shaped like the request schema: it has no customer_info, order_info "),
+    ({"schema": {}}, "schema is not shaped like the request schema: the body is no object with properties"),
+    ({"schema": {"type": "object", "properties": []}}, "the body is no object with properties"),
+])
+def test_bad_arguments_are_mapping_errors_that_say_what_is_wrong(arguments, said):
+    with pytest.raises(kn.MappingError, match=said):
+        kn.suggest_mapping(MESSY, **arguments)
+
+
+def _request_schema_with(change):
+    schema = kn.load_schema()
+    change(schema["properties"])
+    return schema
+
+
+BROKEN_SCHEMAS = {
+    "no order_info": (lambda sections: sections.pop("order_info"), "it has no order_info"),
+    "order_info no object": (lambda sections: sections.update(order_info=[]), "order_info is no schema object"),
+    "customer_info an array": (lambda sections: sections["customer_info"].update(type="array"),
+                               "customer_info is no object with properties"),
+    "no update flag": (lambda sections: sections["customer_info"]["properties"].pop("update"),
+                       "customer_info has no update flag"),
+    "no contact update flag": (lambda sections: sections["contact_info"]["items"]["properties"].pop("update"),
+                               r"contact_info\.0 has no update flag"),
+    "contact items no object": (lambda sections: sections["contact_info"].update(items=True),
+                                r"contact_info\.0 is no schema object"),
+    "no associate_fields": (lambda sections: sections["order_info"]["properties"].pop("associate_fields"),
+                            "order_info has no associate_fields object"),
+    "a field no object": (lambda sections: sections["order_info"]["properties"].update(remarks=True),
+                          r"order_info\.remarks is no schema object"),
+    "properties no object": (lambda sections: sections["enquiry_info"].update(properties=["remarks"]),
+                             "enquiry_info is no object with properties"),
+    "nested properties no object": (lambda sections: sections["enquiry_info"]["properties"].update(
+        extra={"type": "object", "properties": ["x"]}), r"enquiry_info\.extra\.properties is no object"),
+    "a property name no str": (lambda sections: sections["order_info"]["properties"].update({7: {"type": "string"}}),
+                               "order_info: the property name 7 is no str"),
+    "an array without items": (lambda sections: sections["order_info"]["properties"].update(tags={"type": "array"}),
+                               r"order_info\.tags\.0 is no schema object \(got NoneType\)"),
+    "another section no object": (lambda sections: sections.update(extra=False), "extra is no schema object"),
+    "a flag without examples": (lambda sections: sections["customer_info"]["properties"]["update"].update(examples=[]),
+                                r"customer_info\.update: examples is no list with a first value"),
+}
+
+
+@pytest.mark.parametrize("broken", list(BROKEN_SCHEMAS))
+def test_a_schema_not_shaped_like_the_request_schema_is_a_mapping_error_that_names_the_place(broken):
+    change, said = BROKEN_SCHEMAS[broken]
+    with pytest.raises(kn.MappingError, match="schema is not shaped like the request schema: " + said):
+        kn.suggest_mapping(MESSY, schema=_request_schema_with(change))
+
+
+def test_schemas_shaped_like_the_request_schema_are_taken():
+    suggestion = kn.suggest_mapping(MESSY, schema=kn.load_schema())
+    assert rows_of(suggestion)["Mobile"].target == "customer_info.phone"
+    only_two = _request_schema_with(lambda sections: [sections.pop("contact_info"), sections.pop("enquiry_info")])
+    suggestion = kn.suggest_mapping(pd.DataFrame({"Order No": ["1"], "Customer": ["A"], "DOB": ["2000-01-02"]}), only_two)
+    assert rows_of(suggestion)["DOB"].target == "order_info.associate_fields.dob"  # no contact section to hold it
+    extra = _request_schema_with(lambda sections: sections.update(extra={"type": "object", "properties": {"zz": {}}}))
+    suggestion = kn.suggest_mapping(pd.DataFrame({"Order No": ["1"], "Customer": ["A"], "Zz": ["x"]}), extra)
+    assert rows_of(suggestion)["Zz"].target == "order_info.associate_fields.zz"  # only the request's sections are targeted
+
+
+def test_an_unknown_region_is_said_as_the_arguments_own_problem():
+    with pytest.raises(kn.MappingError) as raised:
+        kn.suggest_mapping(MESSY, region="XX")
+    assert str(raised.value) == "region: 'XX' is not a region libphonenumber knows (IN, US, GB...)"
+    assert kn.suggest_mapping(MESSY.head(2), region="GB").mapping.targets  # a region it knows is taken
+
+
+def flag_rows(suggestion):
+    notes = suggestion.review[suggestion.review["column"].isna() & suggestion.review["target"].notna()]
+    return list(notes.itertuples(index=False))
+
+
+def unwritten_warnings(mapping, frame):
+    problems = mapping.validate(frame)
+    return list(problems.loc[problems["keyword"] == "update-flag", "path"])
+
+
+def test_fields_the_customer_update_flag_leaves_unwritten_get_a_review_row_and_the_flag_is_not_turned_on():
+    suggestion = kn.suggest_mapping(MESSY)
+    [row] = flag_rows(suggestion)
+    assert (row.column, row.target, row.converter, row.confidence, row.sample) == (
+        None, "customer_info.update", "kn.Const(True)", 0.0, ""
+    )
+    assert row.why == (
+        "customer_info.update is false in the body, so Kapture uses the customer section to find the customer and does "
+        "not write phone, email_id, pincode: map kn.Const(True) to write them"
+    )
+    assert "customer_info.update" not in suggestion.mapping.targets  # proposed, not applied
+    assert all(body["customer_info"]["update"] is False for body in suggestion.mapping.to_bodies(MESSY))
+    assert unwritten_warnings(suggestion.mapping, MESSY) == [
+        "customer_info.phone", "customer_info.email_id", "customer_info.pincode"
+    ]
+    followed = kn.FieldMapping({**suggestion.mapping.targets, row.target: kn.Const(True)}, schema=suggestion.schema)
+    assert unwritten_warnings(followed, MESSY) == []  # the row's advice, taken, ends the warnings
+
+
+def test_each_section_whose_flag_leaves_mapped_fields_unwritten_gets_its_row_in_the_validators_words():
+    frame = pd.DataFrame({
+        "Order No": ["1", "2"], "Customer": ["A", "B"], "City": ["Pune", "Agra"], "Customer Segment": ["x", "y"],
+        "Contact Phone": ["9876543210", "9812345678"], "Enquiry Remarks": ["p", "q"], "Remarks": ["r", "s"],
+    })
+    suggestion = kn.suggest_mapping(frame)
+    rows = {row.target: row.why for row in flag_rows(suggestion)}
+    assert list(rows) == ["customer_info.update", "enquiry_info.update", "contact_info.0.update"]
+    flags = "customer_info.update, enquiry_info.update, contact_info.0.update"
+    assert f"; {flags} leave mapped fields unwritten (kn.Const(True) proposed, not applied)" in repr(suggestion)
+    assert rows["customer_info.update"].endswith(
+        "find the customer and does not write city, associate_fields.customer_segment: map kn.Const(True) to write them"
+    )
+    assert rows["enquiry_info.update"].startswith(
+        "enquiry_info.update is false in the body, so Kapture uses the enquiry section to find the enquiry and does not "
+        "write remarks:"
+    )
+    contact = rows["contact_info.0.update"]
+    assert "uses the contact section to find the contact and does not write contact_person_phone:" in contact
+    named = {f"{target.removesuffix('.update')}.{field}" for target, why in rows.items()
+             for field in why.split(" does not write ")[1].split(": map ")[0].split(", ")}
+    assert named == set(unwritten_warnings(suggestion.mapping, frame))  # the rows name what the validator warns of
+    assert "order_info.update" not in rows  # the order's flag is on: remarks is written
+
+
+def test_a_flag_the_schema_gives_another_value_than_false_is_said_as_it_is():
+    schema = _request_schema_with(lambda sections: sections["customer_info"]["properties"]["update"].update(examples=["no"]))
+    [row] = flag_rows(kn.suggest_mapping(pd.DataFrame({"Order No": ["1"], "Customer": ["A"], "City": ["Pune"]}), schema))
+    assert row.why.startswith("customer_info.update is 'no', not true, in the body, so Kapture uses the customer section")
+
+
+def test_no_flag_row_when_only_identifying_or_written_fields_are_mapped():
+    frame = pd.DataFrame({"Order No": ["1"], "Cust Name": ["A"], "Remarks": ["r"]})
+    assert flag_rows(kn.suggest_mapping(frame)) == []
 
 
 def test_a_big_column_is_read_on_its_sample():

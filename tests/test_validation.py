@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
-from jsonschema import Draft7Validator, SchemaError
+from jsonschema import Draft7Validator
 
 import kapture_nb as kn
 from helpers import EXAMPLES, INNER_ID, ROOT, plain_json, writing
@@ -202,9 +202,64 @@ def test_validate_caches_one_validator_per_schema_object(example: dict[str, Any]
     assert validator_for(schema) is not validator_for(kn.with_associate_fields(order={"slot": "string"}))
 
 
-def test_validator_rejects_a_broken_schema() -> None:
-    with pytest.raises(SchemaError):
-        kn.Validator({"type": "no-such-type"})
+def test_validator_rejects_a_broken_schema_with_a_kapture_error_saying_where() -> None:
+    from jsonschema.exceptions import SchemaError as JsonSchemaError
+
+    with pytest.raises(kn.SchemaError, match=r"^#/properties/a/type: not a valid JSON Schema: 'no-such-type' is not") as caught:
+        kn.Validator({"properties": {"a": {"type": "no-such-type"}}})
+    assert isinstance(caught.value, kn.KaptureError) and isinstance(caught.value, ValueError)
+    assert caught.value.location == ("properties", "a", "type")
+    assert isinstance(caught.value.__cause__, JsonSchemaError)
+
+
+FIELD = ("properties", "order_info", "properties", "associate_fields", "properties")
+
+
+@pytest.mark.parametrize(
+    "schema, location, reason",
+    [
+        (
+            kn.with_associate_fields(order={"a": {"$ref": "#/nope"}}),
+            (*FIELD, "a", "$ref"),
+            "'#/nope' points to nothing in the schema",
+        ),
+        (
+            {"definitions": {"d": {}}, "items": [{"allOf": [{"$ref": "#/definitions/e"}]}]},
+            ("items", 0, "allOf", 0, "$ref"),
+            "'#/definitions/e' points to nothing in the schema",
+        ),
+        ({"$ref": "#/definitions/d", "definitions": {"d": {"not": {"$ref": "#x"}}}}, ("definitions", "d", "not", "$ref"),
+         "'#x' names no anchor (an $id such as \"#x\") in the schema"),
+        (
+            {"properties": {"a": {"$ref": "https://example.com/other.json"}}},
+            ("properties", "a", "$ref"),
+            "'https://example.com/other.json' points to another document, which is never fetched: "
+            "copy what it needs into the schema's definitions",
+        ),
+    ],
+)
+def test_a_ref_that_leads_nowhere_is_a_schema_error_when_the_validator_is_made(
+    schema: dict[str, Any], location: tuple[Any, ...], reason: str
+) -> None:
+    with pytest.raises(kn.SchemaError) as caught:
+        kn.Validator(schema)
+    assert caught.value.location == location and caught.value.reason == reason
+    assert str(caught.value) == "#/" + "/".join(map(str, location)) + ": " + reason
+
+
+def test_refs_that_resolve_make_a_validator() -> None:
+    schema = {
+        "definitions": {"d": {"type": "string"}, "e": {"$id": "#e", "type": "integer"}},
+        "properties": {
+            "a": {"$ref": "#/definitions/d"},
+            "b": {"$ref": "#e"},
+            "meta": {"$ref": "http://json-schema.org/draft-07/schema#"},  # jsonschema's own copy: nothing is fetched
+        },
+    }
+    validator = kn.Validator(schema)
+    assert validator.validate({"a": "x", "b": 1, "meta": {"type": "string"}}).ok
+    assert [e.path for e in validator.validate({"a": 1, "b": "x"}).errors] == ["a", "b"]
+    assert not kn.Validator(INNER_ID).validate({"foo": {"bar": 1}}).ok  # resolved from the inner $id's base
 
 
 @pytest.mark.parametrize("action", ["update", "add"])
@@ -858,11 +913,15 @@ def test_declared_custom_fields_take_shapes_too(example: dict[str, Any]) -> None
 
 
 def test_an_unknown_shape_or_two_country_codes_in_one_object_is_a_clear_error() -> None:
-    with pytest.raises(ValueError, match=r"x-shape at order_info\.associate_fields\.fax: 'fax' is none of phone, email"):
+    fax = r"x-shape at order_info\.associate_fields\.fax: 'fax' is none of phone, email"
+    with pytest.raises(kn.SchemaError, match=fax) as caught:
         kn.Validator(kn.with_associate_fields(order={"fax": {"type": "string", "x-shape": "fax"}}))
+    assert caught.value.location == (*FIELD, "fax", "x-shape")
+    assert caught.value.reason == "'fax' is none of phone, email, pincode, country-code"
     twice = {"type": "object", "properties": {"a": {"x-shape": "country-code"}, "b": {"x-shape": "country-code"}}}
-    with pytest.raises(ValueError, match=r"the root has 2 country codes \(a, b\)"):
-        kn.Validator(twice)
+    with pytest.raises(kn.SchemaError, match=r"x-shape: contact has 2 country codes \(a, b\)") as caught:
+        kn.Validator({"properties": {"contact": twice}})
+    assert caught.value.location == ("properties", "contact") and caught.value.reason.startswith("2 country codes (a, b)")
 
 
 def test_region_none_turns_the_phone_warnings_off_and_a_region_is_checked(example: dict[str, Any]) -> None:
@@ -877,9 +936,9 @@ def test_region_none_turns_the_phone_warnings_off_and_a_region_is_checked(exampl
     schema = kn.load_schema()
     assert validator_for(schema, None) is not validator_for(schema) and validator_for(schema, None).region is None
     for region in ("India", "in", "XX", ["IN"], 91):
-        with pytest.raises(ValueError, match=r"region is a region code libphonenumber knows \(IN, US, GB\.\.\.\), or None"):
+        with pytest.raises(kn.ConfigurationError, match=r"region is a region code libphonenumber knows \(IN, US, GB\.\.\.\), or"):
             kn.validate(example, region=region)
-        with pytest.raises(ValueError, match="region is a region code"):
+        with pytest.raises(kn.ConfigurationError, match="region is a region code"):
             kn.Validator(region=region)
 
 
@@ -931,3 +990,28 @@ assert libraries <= set(sys.modules), "warnings"
 """
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
     assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.parametrize(
+    "schema, location",
+    [
+        ({"$ref": "#"}, ("$ref",)),
+        ({"definitions": {"a": {"allOf": [{"$ref": "#/definitions/b"}]}, "b": {"not": {"$ref": "#/definitions/a"}}},
+         "properties": {"x": {"$ref": "#/definitions/a"}}}, ("definitions", "a", "allOf", 0, "$ref")),
+        (kn.with_associate_fields(order={"a": {"$ref": "#/properties/order_info/properties/associate_fields/properties/a"}}),
+         (*FIELD, "a", "$ref")),
+    ],
+)
+def test_a_ref_that_leads_back_to_itself_without_going_into_the_value_is_a_schema_error(
+    schema: dict[str, Any], location: tuple[Any, ...]
+) -> None:
+    with pytest.raises(kn.SchemaError, match="leads back here through") as caught:
+        kn.Validator(schema)
+    assert caught.value.location == location and "validation would never end" in caught.value.reason
+
+
+def test_a_recursive_schema_that_goes_into_the_value_is_fine() -> None:
+    tree = {"type": "object", "properties": {"children": {"type": "array", "items": {"$ref": "#"}}, "n": {"type": "integer"}}}
+    validator = kn.Validator(tree)
+    assert validator.validate({"children": [{"children": [{"n": 1}]}]}).ok
+    assert [e.path for e in validator.validate({"children": [{"children": [{"n": "x"}]}]}).errors] == ["children.0.children.0.n"]
