@@ -480,6 +480,7 @@ class Phone(_Base):
         import phonenumbers
 
         home = phonenumbers.country_code_for_region(self.region)
+        quick = _quick_reader(self.region)
 
         def read_one(text: str) -> tuple[Any, str | None]:
             if _SCIENTIFIC.fullmatch(text):
@@ -489,12 +490,14 @@ class Phone(_Base):
             if re.search(r"[^\W\d_]", re.sub(r"(?i)\s*(?:ext\.?|x|#)\s*[0-9]+$", "", text)):
                 return None, f"{_shown(text)} has letters; a phone number is digits"
             number_text = re.sub(r"(?<=[0-9])\.0$", "", text)  # a whole float's digits are all there
-            try:
-                number = phonenumbers.parse(number_text, self.region)
-            except phonenumbers.NumberParseException as exc:
-                return None, f"{_shown(text)} is not a phone number: {exc.args[0]}"
-            if not phonenumbers.is_valid_number(number):
-                return None, f"{_shown(text)} is not a valid phone number for {self.region}"
+            number = quick(number_text)
+            if number is None:
+                try:
+                    number = phonenumbers.parse(number_text, self.region)
+                except phonenumbers.NumberParseException as exc:
+                    return None, f"{_shown(text)} is not a phone number: {exc.args[0]}"
+                if not phonenumbers.is_valid_number(number):
+                    return None, f"{_shown(text)} is not a valid phone number for {self.region}"
             if number.extension:
                 return None, f"{_shown(text)} has an extension ({number.extension}), which the field cannot hold"
             if self.part == "country_code":
@@ -507,6 +510,34 @@ class Phone(_Base):
             return phonenumbers.national_significant_number(number), None
 
         return _per_value(texts, read_one)
+
+
+_SEPARATORS = re.compile(r"[\s().-]")  # what libphonenumber reads past between digits
+
+
+def _quick_reader(region: str) -> Callable[[str], Any]:
+    """A reader of the common shapes (+CC digits, national prefix and digits, digits) without parse(), which is most
+    of libphonenumber's time: the number is built from the digits and only kept if libphonenumber calls it valid;
+    anything else (None) goes through parse(). tests/test_converters.py holds both paths to the same answers."""
+    import phonenumbers
+
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    code = phonenumbers.country_code_for_region(region)
+    if meta is None or meta.national_prefix_transform_rule:
+        return lambda text: None  # the region's prefix rules are parse()'s to apply
+    if meta.national_prefix_for_parsing not in (None, meta.national_prefix):
+        return lambda text: None
+    prefix = f"|{re.escape(meta.national_prefix)}" if meta.national_prefix else ""
+    shape = re.compile(rf"(?:\+{code}{prefix})?([1-9][0-9]{{5,14}})")
+
+    def quick(text: str) -> Any:
+        found = shape.fullmatch(_SEPARATORS.sub("", text))
+        if found is None:
+            return None
+        number = phonenumbers.PhoneNumber(country_code=code, national_number=int(found.group(1)))
+        return number if phonenumbers.is_valid_number(number) else None
+
+    return quick
 
 
 @dataclass(frozen=True, repr=False)

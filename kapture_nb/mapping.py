@@ -489,15 +489,18 @@ def _is_numeric(dtype: Any) -> bool:
 
 def _duplicates(mapped: MappedRows) -> list[tuple[Any, ...]]:
     """A warning for each row whose order another row of the frame updates too."""
-    rows_of: dict[int, list[Any]] = {}
-    for label, body in zip(mapped.index, mapped.bodies, strict=True):
+    rows_of: dict[int, list[tuple[int, Any]]] = {}
+    for position, (label, body) in enumerate(zip(mapped.index, mapped.bodies, strict=True)):
         order_id = order_id_of(body)
         if order_id is not None:
-            rows_of.setdefault(order_id, []).append(label)
+            rows_of.setdefault(order_id, []).append((position, label))
     found = []
-    for order_id, labels in rows_of.items():
-        for label in labels if len(labels) > 1 else ():
-            others = ", ".join(repr(other) for other in labels if other != label)
+    for order_id, rows in rows_of.items():
+        for position, label in rows if len(rows) > 1 else ():
+            # by label; a label the frame repeats is named by its position too
+            others = ", ".join(
+                repr(other) if other != label else f"{other!r} (position {at})" for at, other in rows if at != position
+            )
             message = (
                 f"order {order_id} is also in row(s) {others}: update_orders sends the rows of one order one after "
                 "another in row order (duplicates='in_order'), so the last one wins"

@@ -409,3 +409,34 @@ def test_an_excel_serial_just_before_midnight_stays_on_its_day_and_two_pm_is_two
 def test_a_column_that_mixes_day_first_and_month_first_dates_is_an_error_where_it_shows():
     values, errors = read(kn.Date("d"), "13/03/2024", "03/13/2024", "07/07/2024", "2024-03-12")
     assert values == [BLANK, BLANK, "2024-07-07", "2024-03-12"] and "mixes orders" in errors[0] and 1 in errors
+
+
+REGIONS = ["IN", "US", "GB", "DE", "FR", "AU", "IT", "BR", "AR", "SG"]
+KINDS = [phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE]
+SHAPES = ["{n}", "+{cc}{n}", "+{cc} {n4} {rest}", "0{n}", "{prefix}{n}", "({n3}) {rest3}", "{n3}-{rest3}", "+{cc}-0{n}",
+          "{cc}{n}", "00{cc}{n}"]
+
+
+def by_the_library(text, region):
+    """What libphonenumber alone makes of a cell: its national digits, or None where the converter must refuse it."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    ok = phonenumbers.is_valid_number(number) and not number.extension
+    home = number.country_code == phonenumbers.country_code_for_region(region)
+    return phonenumbers.national_significant_number(number) if ok and home else None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(REGIONS), st.sampled_from(KINDS), st.integers(0, 10**6), st.integers(0, 3), st.sampled_from(SHAPES))
+def test_phone_agrees_with_libphonenumber_alone_in_every_shape_and_region(region, kind, tail, cut, shape):
+    example = phonenumbers.example_number_for_type(region, kind)
+    digits = phonenumbers.national_significant_number(example)
+    digits = (digits[: len(digits) - 4] + f"{tail % 10**4:04d}")[: len(digits) - cut or None]  # near a valid number
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    text = shape.format(n=digits, cc=example.country_code, n4=digits[:4], rest=digits[4:], n3=digits[:3],
+                        rest3=digits[3:], prefix=meta.national_prefix or "")
+    values, errors = read(kn.Phone("p", region=region), text)
+    expected = by_the_library(text, region)
+    assert values == ([expected] if expected is not None else [BLANK]), (text, region, errors)

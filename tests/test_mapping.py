@@ -579,3 +579,11 @@ def test_validate_reads_phones_for_the_region_given():
         return problems.loc[problems["keyword"] == "phone", "path"].tolist()
     assert phone_warnings() == ["customer_info.phone"]  # not an Indian number
     assert phone_warnings(region="US") == [] and phone_warnings(region=None) == []
+
+
+def test_rows_of_one_order_under_one_label_are_named_by_position():
+    frame = pd.DataFrame({"id": ["1", "1"], "n": ["a", "b"]}, index=[0, 0])
+    problems = kn.FieldMapping({"order_info.order_id": "id", "customer_info.customer_name": "n"}).validate(frame)
+    assert [m.split(":")[0] for m in problems["message"]] == [
+        "order 1 is also in row(s) 0 (position 1)", "order 1 is also in row(s) 0 (position 0)"
+    ]
