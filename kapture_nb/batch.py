@@ -163,12 +163,26 @@ class _Writes:
             self.unrecorded += sent
 
 
+# The bar's colour: red once a row has failed, amber while an outcome is unknown, green only when all went through.
+BAR_COLOURS = {"failed": "#d62728", UNKNOWN: "#ff9f0a", "ok": "#2ca02c"}
+SKIPPED = "skipped"  # the bar's name for rows the journal records as done: not sent again, not counted as ok
+
+
 def _bar(total: int, enabled: bool) -> tqdm[Any] | None:
     if not enabled:
         return None
     from tqdm.auto import tqdm  # late: tqdm.auto loads IPython and ipywidgets when they are there
 
-    return tqdm(total=total, desc="update_orders", unit="row", leave=True)
+    return tqdm(total=total, desc="update_orders", unit="row", leave=True, colour=BAR_COLOURS["ok"])
+
+
+def _show(bar: tqdm[Any], counts: Counter[str], dry_run: bool) -> None:
+    """The bar's postfix (ok, failed, and unknown and skipped when there are any) and its colour, from the counts so far."""
+    shown = ["would send", "would not"] if dry_run else ["ok", "failed"]
+    shown += [name for name in (UNKNOWN, SKIPPED) if counts[name]]
+    bar.set_postfix_str(", ".join(f"{name}={counts[name]}" for name in shown), refresh=False)
+    failed = counts["failed"] + counts["would not"]
+    bar.colour = BAR_COLOURS["failed" if failed else UNKNOWN if counts[UNKNOWN] else "ok"]
 
 
 def _chains(batch: Batch, duplicates: str) -> tuple[list[list[int]], dict[int, str]]:
@@ -277,9 +291,10 @@ def _send_all(send: Send, batch: Batch, options: BatchOptions, book: Journal | N
             rows[position] = record(position, unsent(position, reason))
     chains = [kept for chain in chains if (kept := [position for position in chain if position not in settled])]
     bar = _bar(len(bodies), options.progress)
-    counts = Counter(_tally(row, options.dry_run) for row in rows if row is not None)
+    counts = Counter(_tally(row, options.dry_run, position in settled) for position, row in enumerate(rows) if row is not None)
     try:
         if bar is not None:
+            _show(bar, counts, options.dry_run)
             bar.update(sum(counts.values()))
         with ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="kapture") as pool:
             futures = {pool.submit(run, chain): chain for chain in chains}
@@ -289,9 +304,7 @@ def _send_all(send: Send, batch: Batch, options: BatchOptions, book: Journal | N
                         rows[position] = row
                         counts[_tally(row, options.dry_run)] += 1
                     if bar is not None:
-                        shown = ["would send", "would not"] if options.dry_run else ["ok", "failed"]
-                        shown += [UNKNOWN] if counts[UNKNOWN] else []
-                        bar.set_postfix_str(", ".join(f"{name}={counts[name]}" for name in shown), refresh=False)
+                        _show(bar, counts, options.dry_run)
                         bar.update(len(futures[future]))
             except KeyboardInterrupt:
                 stop.set("the batch was interrupted")
@@ -303,7 +316,11 @@ def _send_all(send: Send, batch: Batch, options: BatchOptions, book: Journal | N
                             rows[position] = row
         for position in range(len(rows)):
             if rows[position] is None:
-                rows[position] = record(position, unsent(position, stop.reason or "the batch was interrupted"))
+                row = record(position, unsent(position, stop.reason or "the batch was interrupted"))
+                rows[position] = row
+                counts[_tally(row, options.dry_run)] += 1  # not sent: the bar stays short of 100%
+        if bar is not None:
+            _show(bar, counts, options.dry_run)
     finally:
         if bar is not None:
             bar.close()
@@ -384,8 +401,10 @@ def _settling(entry: dict[str, Any], add: bool, resend_unknown: bool, *, by_body
     return None
 
 
-def _tally(row: dict[str, Any], dry_run: bool) -> str:
-    """The progress bar's name for a row's outcome."""
+def _tally(row: dict[str, Any], dry_run: bool, settled: bool = False) -> str:
+    """The progress bar's name for a row's outcome (``settled``: the journal's, not this run's)."""
+    if settled and row["ok"]:
+        return SKIPPED
     if dry_run:
         return "would send" if row["error"] is None else "would not"
     if row["status"] == UNKNOWN:

@@ -193,11 +193,16 @@ class FieldMapping:
     def _template(self, template: Mapping[str, Any] | str) -> dict[str, Any]:
         if isinstance(template, Mapping):
             return dict(template)
-        if template == "documented":
-            return make_template(self._shape)
-        if template == "minimal":
-            return _minimal(make_template(self._shape), [target.parts for target in self._targets])
-        raise MappingError(f'template is "minimal", "documented" or a body to start from, got {template!r}')
+        if template not in ("minimal", "documented"):
+            raise MappingError(f'template is "minimal", "documented" or a body to start from, got {template!r}')
+        try:
+            documented = make_template(self._shape)
+            return documented if template == "documented" else _minimal(documented, [t.parts for t in self._targets])
+        except (KeyError, TypeError, IndexError, AttributeError) as exc:
+            raise MappingError(
+                f"the schema is not shaped like the request schema ({type(exc).__name__}: {exc}): start from "
+                "kn.load_schema() or kn.with_associate_fields(...), or give template= a body"
+            ) from None
 
     def _target(self, path: paths.Path, source: Any) -> _Target:
         if not (isinstance(path, str) or (isinstance(path, tuple) and all(isinstance(part, str) for part in path))):
@@ -406,12 +411,27 @@ class FieldMapping:
         return pd.DataFrame(rows, columns=PROBLEM_COLUMNS, dtype=object)
 
     def preview(self, df: pd.DataFrame, n: int = 5) -> pd.DataFrame:
-        """The first ``n`` rows as they would be sent: a column per target path, and the error count."""
+        """The first ``n`` rows as they would be sent: the error count and messages first, then a column per target path.
+
+        ``errors`` counts the row's errors (cells that could not be mapped, and the body's validation errors);
+        ``messages`` gives each as ``path: message``, joined with ``; `` and never shortened ("" for none).
+        """
         head = df.head(n)
-        mapped = self.build(head)
+        mapped = self.build(head.set_axis(range(len(head))))  # by position: labels a frame repeats stay apart
         validator = validator_for(self.schema)
-        data = {str(t.path): [paths.get(b, t.parts) for b in mapped.bodies] for t in self._targets}
-        data["errors"] = [len(validator.validate(b).errors) for b in mapped.bodies]
+        said: list[list[str]] = [[] for _ in mapped.bodies]
+        problems = mapped.problems
+        for position, path, message in zip(problems["row"], problems["path"], problems["message"], strict=True):
+            said[position].append(f"{path}: {message}")
+        unmapped = set(zip(mapped.problems["row"], mapped.problems["path"], strict=True))
+        for position, body in enumerate(mapped.bodies):
+            said[position] += [
+                f"{error.path or '(body)'}: {error.message}"
+                for error in validator.validate(body).errors
+                if (position, error.path) not in unmapped  # the cell's own problem says it already
+            ]
+        data: dict[str, list[Any]] = {"errors": [len(messages) for messages in said], "messages": ["; ".join(m) for m in said]}
+        data.update({str(t.path): [paths.get(body, t.parts) for body in mapped.bodies] for t in self._targets})
         return pd.DataFrame(data, index=head.index)
 
     def to_json(self, path: str | FilePath) -> None:

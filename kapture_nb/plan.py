@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import display
 from .batch import Batch, Data, bodies_of
 from .effects import Effect, OrderView, Rules, apply, effects
 from .exceptions import ConfigurationError
@@ -108,9 +109,10 @@ class ChangePlan:
         shown = self._frame.head(_SHOWN_ROWS)
         more = len(self._frame) - len(shown)
         tail = f"<p>… and {more} more row(s): <code>plan.to_frame()</code></p>" if more > 0 else ""
-        return (
-            f"<div class='kapture-plan'><b>Change plan</b>: {html.escape(repr(self)[13:-1])}"
-            f"{self.summary().to_html()}{shown.to_html(index=False, na_rep='')}{tail}</div>"
+        return display.box(
+            f"<b>Change plan</b>: {html.escape(repr(self).removeprefix('<ChangePlan ').removesuffix('>'))}"
+            f"{display.table(self.summary(), index=True)}{display.table(shown)}{tail}",
+            "kapture-plan",
         )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import paths
+from . import display, paths
 from .detect import BASE, SAMPLE_SIZE, SURE, Detection, detect, read_as, sample_values
 from .effects import unwritten
 from .exceptions import MappingError
@@ -132,8 +132,7 @@ class Suggestion:
     def _repr_html_(self) -> str:
         import html
 
-        table = self.review.to_html(index=False, escape=True, na_rep="")
-        return f"<p><b>{html.escape(self._headline())}</b></p>{table}"
+        return display.box(f"<p><b>{html.escape(self._headline())}</b></p>{display.table(self.review)}", "kapture-suggestion")
 
 
 def _words(name: Hashable) -> str:

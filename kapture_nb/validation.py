@@ -9,7 +9,6 @@ and jsonschema only ever sees the body with those places cut out.
 from __future__ import annotations
 
 import difflib
-import html
 import math
 import re
 import sys
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 
-from . import paths
+from . import display, paths
 from .compiled import INVALID, VALID, Check, Delegate, Schema, compile_check, has_inner_id, wants_whole
 from .effects import unwritten
 from .exceptions import BodyValidationError, ConfigurationError, SchemaError
@@ -227,19 +226,16 @@ class ValidationReport:
             "<b>valid</b>" if self.ok else f"<b style='color:#b00'>{len(self.errors)} error(s)</b>"
         ) + f", {len(self.warnings)} warning(s)"
         if not (self.errors or self.warnings):
-            return f"<div class='kapture-report'>{head}</div>"
+            return display.box(head, "kapture-report")
         cells = "".join(
-            "<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in (e.severity, e.path, e.message, e.value)) + "</tr>"
+            "<tr>" + "".join(f"<td>{display.cell(c)}</td>" for c in (e.severity, e.path, e.message, e.value)) + "</tr>"
             for e in self.errors + self.warnings
         )
-        return (
-            f"<div class='kapture-report'>{head}<table><thead><tr><th>severity</th><th>path</th>"
-            f"<th>message</th><th>value</th></tr></thead><tbody>{cells}</tbody></table></div>"
+        return display.box(
+            f"{head}<table><thead><tr><th>severity</th><th>path</th><th>message</th><th>value</th></tr></thead>"
+            f"<tbody>{cells}</tbody></table>",
+            "kapture-report",
         )
-
-
-def _cell(value: Any) -> str:
-    return html.escape(printable(str(value)))
 
 
 def _suggest(word: str, choices: list[str]) -> str:

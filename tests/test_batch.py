@@ -125,8 +125,65 @@ def test_progress_bar_counts_rows_and_outcomes(fresh_sandbox, capsys):
     frame.loc["row-2", "customer_info.customer_name"] = ""  # invalid: counted as failed
     with sb.client() as client:
         client.update_orders(frame, progress=True)
-    final = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    final = _final_bar(capsys)
     assert final.startswith("update_orders") and "4/4" in final and "ok=3, failed=1" in final
+    assert _drawn_in("#d62728", final)  # red: a row failed
+
+
+def _final_bar(capsys) -> str:
+    """The last frame the text progress bar drew on stderr."""
+    return capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+
+
+def _drawn_in(colour: str, frame: str) -> bool:
+    """Whether the bar in ``frame`` is drawn in ``colour`` (#rrggbb), as tqdm's text bar writes it: a 24-bit ANSI colour."""
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"|\x1b[38;2;{red};{green};{blue}m" in frame
+
+
+def test_the_bar_is_green_when_every_row_went_through(fresh_sandbox, capsys):
+    frame = orders(3)
+    with fresh_sandbox(orders=frame).client() as client:
+        client.update_orders(frame, progress=True)
+    final = _final_bar(capsys)
+    assert "ok=3, failed=0" in final and "unknown" not in final and "skipped" not in final
+    assert _drawn_in("#2ca02c", final)
+
+
+def test_the_bar_is_amber_for_an_unknown_outcome_and_red_when_a_row_failed_too(fresh_sandbox, capsys):
+    frame = orders(3)
+    with fresh_sandbox(orders=frame, faults=kn.Faults(schedule=["drop"])).client() as client:
+        client.update_orders(frame, concurrency=1, progress=True)
+        amber = _final_bar(capsys)
+        frame.loc["row-2", "customer_info.customer_name"] = ""
+        client.update_orders(frame, concurrency=1, progress=True)  # the drop is spent: the invalid row fails
+        red = _final_bar(capsys)
+    assert "ok=2, failed=0, unknown=1" in amber and _drawn_in("#ff9f0a", amber)
+    assert "ok=2, failed=1" in red and _drawn_in("#d62728", red)
+
+
+def test_on_resume_the_rows_the_journal_settles_are_skipped_not_ok(fresh_sandbox, tmp_path, capsys):
+    frame = orders(4)
+    frame.loc["row-2", "customer_info.customer_name"] = ""
+    journal = tmp_path / "j.jsonl"
+    with fresh_sandbox(orders=orders(4)).client() as client:
+        client.update_orders(frame, journal=journal, progress=True)
+        first = _final_bar(capsys)
+        frame.loc["row-2", "customer_info.customer_name"] = "Fixed"
+        client.update_orders(frame, journal=journal, progress=True)
+        resumed = _final_bar(capsys)
+    assert "ok=3, failed=1" in first and "skipped" not in first
+    assert "4/4" in resumed and "ok=1, failed=0, skipped=3" in resumed and _drawn_in("#2ca02c", resumed)
+
+
+def test_on_resume_a_row_held_back_for_its_unknown_outcome_counts_as_unknown_not_skipped(fresh_sandbox, tmp_path, capsys):
+    frame = orders(3)
+    journal = tmp_path / "j.jsonl"
+    with fresh_sandbox(orders=frame, faults=kn.Faults(schedule=["drop"])).client() as client:
+        client.update_orders(frame, journal=journal, concurrency=1, progress=False)
+        client.update_orders(frame, journal=journal, concurrency=1, progress=True)
+    final = _final_bar(capsys)
+    assert "3/3" in final and "ok=0, failed=0, unknown=1, skipped=2" in final and _drawn_in("#ff9f0a", final)
 
 
 def test_progress_false_draws_no_bar(fresh_sandbox, capsys):

@@ -96,7 +96,21 @@ def _accept_kernel_dialog(page) -> None:
     accept.click()
 
 
-def test_typing_a_remark_and_clicking_send_shows_success(lab):
+def _run_in_kernel(page, code: str, marker: str) -> str:
+    """Add a cell at the end of the notebook, run ``code`` in the notebook's kernel, and return the line it prints
+    that starts with ``marker``."""
+    page.locator(".jp-Notebook .jp-Cell").last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.type(code)
+    page.keyboard.press("Shift+Enter")
+    shown = page.get_by_text(re.compile(rf"^{marker}")).last
+    shown.wait_for(timeout=30_000)
+    return shown.inner_text().strip()
+
+
+def test_the_form_in_a_browser_sends_once_per_click_shows_outcomes_and_fits_900_px(lab):
     from playwright.sync_api import sync_playwright
 
     url, token = lab
@@ -104,6 +118,7 @@ def test_typing_a_remark_and_clicking_send_shows_success(lab):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        shot = "order_form_start.png"
         try:
             page.goto(f"{url}/lab/tree/02_order_form.ipynb?token={token}")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
@@ -118,15 +133,43 @@ def test_typing_a_remark_and_clicking_send_shows_success(lab):
             remark = form.locator(".kapture-field-order_info-remarks input")
             remark.wait_for(timeout=30_000)
 
+            shot = "order_form.png"
             remark.fill(REMARK)
             form.locator(".kapture-preview").click()
             output.get_by_text(REMARK).first.wait_for(timeout=30_000)  # the kernel has the typed value
             assert output.get_by_text("ORDER_FIELD_UPDATION").count() == 0  # the old result is gone
-
-            form.locator(".kapture-send").click()
-            output.get_by_text("Order Updated successfully !").first.wait_for(timeout=30_000)
-            assert output.get_by_text("success", exact=True).count() >= 1
+            before = _run_in_kernel(page, 'print(f"BEFORE={len(sb.requests)}")', "BEFORE=")
+            form.locator(".kapture-send").dblclick()  # one intent, two clicks
+            form.locator(".kapture-banner-success").first.wait_for(timeout=30_000)
+            assert "23518265" in form.locator(".kapture-banner-success").first.inner_text()
             output.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / shot), full_page=False)
+            after = _run_in_kernel(page, 'print(f"AFTER={len(sb.requests)}")', "AFTER=")
+            assert int(after.split("=")[1]) == int(before.split("=")[1]) + 1  # one request for the double click
+
+            shot = "order_form_failure.png"
+            _run_in_kernel(page, 'form.fields["order_info.order_id"].widget.value = "99999999"; print("SET=1")', "SET=")
+            form.locator(".kapture-send").click()
+            failure = form.locator(".kapture-banner-failure").first
+            failure.wait_for(timeout=30_000)
+            assert "404" in failure.inner_text()
+            failure.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / shot), full_page=False)
+
+            shot = "order_form_900px.png"
+            page.set_viewport_size({"width": 900, "height": 1000})
+            page.wait_for_timeout(1_000)  # the layout settles
+            widths = form.evaluate("root => [root.scrollWidth, root.clientWidth]")
+            wider = form.evaluate(  # for the failure message: what sticks out, and by how much
+                "root => { const edge = root.getBoundingClientRect().right; return [...root.querySelectorAll('*')]"
+                ".filter(e => e.getBoundingClientRect().right > edge + 0.5).slice(0, 5)"
+                ".map(e => `${e.className}: +${Math.round(e.getBoundingClientRect().right - edge)}px`) }"
+            )
+            form.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / shot), full_page=False)
+            assert widths[0] <= widths[1], f"the form overflows at 900 px by {widths[0] - widths[1]} px: {wider}"
+        except BaseException:
+            page.screenshot(path=str(ARTIFACTS / f"failed_at_{shot}"), full_page=False)
+            raise
         finally:
-            page.screenshot(path=str(ARTIFACTS / "order_form.png"), full_page=False)
             browser.close()

@@ -1,4 +1,5 @@
 """Each kind of field, driven as a user drives it: typing into widgets, clicking buttons."""
+import html
 import json
 from decimal import Decimal
 
@@ -253,7 +254,9 @@ def test_json_field_flags_invalid_json_and_keeps_the_last_valid_value():
     assert tags.widget.value == '["a"]'
     tags.widget.value = '["a", "b"'
     assert form.value == {"tags": ["a"]}
-    assert len(shown(form, "tags")) == 1 and shown(form, "tags")[0].startswith("invalid JSON")
+    assert shown(form, "tags") == [
+        "invalid JSON, line 1, column 10: a comma (or the closing bracket) was expected here; the last valid value is kept"
+    ]
     assert not form.errors.ok
     tags.widget.value = '["a", "b"]'
     assert form.value == {"tags": ["a", "b"]} and form.errors.ok
@@ -317,7 +320,7 @@ def test_errors_in_a_later_contact_follow_it_when_an_earlier_one_is_removed(exam
     form.fields["contact_info"].remove_buttons[0].click()
     assert shown(form, "contact_info.0.dob") == ["expected a string, got integer 5"]
     assert form.fields["contact_info.0"].view.titles == ("contact 1 ⚠ 1",)
-    assert form.root.sections.titles[1] == "contact_info ⚠ 1"
+    assert form.root.section_titles[1] == "contact_info ⚠ 1"
 
 
 def test_min_and_max_items_disable_remove_and_add_at_the_limits(example):
@@ -362,7 +365,7 @@ def test_free_form_keys_are_added_typed_renamed_and_removed(example):
     row.key_widget.value = "priority"
     row.type_widget.value = "number"
     assert shown(form, "order_info.associate_fields.priority") == [
-        "'morning' is not a number: type digits with an optional decimal point, like 12.5" + LEFT_OUT
+        "'morning' is not a number: the text is kept in the box and the key is left out; fix it or switch back to text"
     ]
     row.widget.value = 3
     assert form.value["order_info"]["associate_fields"] == {"priority": 3}
@@ -440,7 +443,7 @@ def test_duplicate_free_form_keys_are_flagged_at_both_rows(example):
         row.show_errors  # noqa: B018
         assert [e.message for e in row.shown_errors] == ["duplicate key 'a': only the first is sent"]
     assert form.value["order_info"]["associate_fields"] == {"a": 1}
-    assert form.root.sections.titles[3] == "order_info * ⚠ 1"
+    assert form.root.section_titles[3] == "order_info * ⚠ 1"
     free.rows[1].key_widget.value = "c"
     assert form.value["order_info"]["associate_fields"] == {"a": 1, "c": 2} and form.errors.ok
 
@@ -467,8 +470,8 @@ def test_raw_json_view_takes_pasted_json_and_flags_invalid_json_without_losing_t
 
     free.raw.value = '{"tier": "silver", "since": 2019, "tags": ["a"]'
     assert form.value["customer_info"]["associate_fields"] == {"tier": "gold"}
-    assert shown(form, "customer_info.associate_fields")[0].startswith("invalid JSON in the JSON view")
-    assert not form.errors.ok
+    assert "line 1, column 48: a comma (or the closing bracket) was expected here" in free.raw_message.value
+    assert shown(form, "customer_info.associate_fields") == [] and not form.errors.ok
 
     free.raw.value = '{"tier": "silver", "since": 2019, "tags": ["a"]}'
     assert form.value["customer_info"]["associate_fields"] == {"tier": "silver", "since": 2019, "tags": ["a"]}
@@ -505,7 +508,13 @@ def test_declared_associate_fields_get_typed_widgets_and_other_keys_stay_free_ro
     assert shown(form, "order_info.associate_fields.gift_note", "warning") == ["'gift_note' is not a declared associate field"]
 
     free.rows[0].key_widget.value = "priority"
-    assert "'priority' is declared: fill in its own field instead" in shown(form, "order_info.associate_fields.priority")
+    # the declared box holds no number, so the row's "hi" is what is sent: the validator's error is the row's too
+    assert [e.message for e in free.rows[0].shown_errors] == [
+        "expected an integer, got string 'hi'", "'priority' is declared: fill in its own field instead"
+    ]
+    assert shown(form, "order_info.associate_fields.priority") == [
+        "'two' is not a whole number: type digits only, like 36" + LEFT_OUT
+    ]
 
 
 def test_strict_declarations_make_undeclared_rows_errors(example):
@@ -583,3 +592,169 @@ def test_an_object_with_a_key_json_cannot_carry_is_kept_whole(example):
     form = SchemaForm(PLAIN, example)
     assert form.value == example
     assert [str(e.path) for e in form.errors.errors] == ["order_info.associate_fields.1"]
+
+
+# issue 14's details: errors at the entry that has them, marks every font has, layouts that fit, plain words
+GIFT = {"gift_wrap": "boolean", "delivery_slot": {"enum": ["am", "pm"]}}
+
+
+def messages(field):
+    return [e.message for e in field.shown_errors]
+
+
+def test_a_free_row_named_after_a_declared_key_shows_its_errors_only_at_the_row(example):
+    form = SchemaForm(kn.with_associate_fields(order=GIFT), example)
+    free = form.fields["order_info.associate_fields"]
+    gift = free.declared["gift_wrap"]
+    row = free.add("gift_wrap", "yes")
+    # the declared checkbox is not in the body, so the row's "yes" is what is sent: every error is the row's
+    assert messages(row) == ["expected true or false, got string 'yes'", "'gift_wrap' is declared: fill in its own field instead"]
+    assert messages(gift) == [] and gift.message_html == ""
+    gift.widget.value = True  # now the declared field is sent, the row is not
+    assert form.value["order_info"]["associate_fields"] == {"gift_wrap": True}
+    assert messages(row) == ["'gift_wrap' is declared: fill in its own field instead"] and messages(gift) == []
+    row.remove_button.click()
+    assert form.errors.ok and messages(gift) == []
+
+
+def test_the_validators_error_at_a_shared_key_goes_to_the_declared_field_when_it_is_the_one_sent(example):
+    example["order_info"]["associate_fields"] = {"delivery_slot": "noon"}
+    form = SchemaForm(kn.with_associate_fields(order=GIFT), example)
+    free = form.fields["order_info.associate_fields"]
+    row = free.add("delivery_slot", "am")
+    assert messages(free.declared["delivery_slot"]) == ["must be one of 'am', 'pm'; got string 'noon'"]
+    assert messages(row) == ["'delivery_slot' is declared: fill in its own field instead"]
+
+
+def test_message_marks_are_glyphs_dejavu_and_liberation_machines_have(example):
+    # U+24D8 (a circled i) is in neither family and showed as an empty box; the marks left are ASCII, or U+26A0,
+    # which DejaVu Sans has (fc-list ':charset=26a0'); the browser falls back to it from Liberation
+    example["order_info"]["associate_fields"] = {"gift_note": "hi", "gift_wrap": "x"}
+    form = SchemaForm(kn.with_associate_fields(order=GIFT), example)
+    free = form.fields["order_info.associate_fields"]
+    assert "(i) 'gift_note' is not a declared associate field" in free.row("gift_note").message_html
+    assert "⚠ expected true or false" in free.declared["gift_wrap"].message_html
+    shown_text = "".join(f.message_html for f in form.root.walk()) + "".join(form.root.section_titles)
+    assert {ch for ch in shown_text if not ch.isascii()} == {"⚠"}
+
+
+def too_wide(size):
+    if size in (None, "", "0", "auto", "100%"):
+        return False
+    return not size.endswith("em") or float(size.removesuffix("em")) > 26
+
+
+def widgets_in(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from widgets_in(child)
+
+
+def test_the_form_wraps_and_shrinks_instead_of_being_clipped_and_errors_sit_under_their_inputs(example):
+    example["order_info"]["associate_fields"] = {"slot": "am", "weight": "12 kg"}
+    form = SchemaForm(PLAIN, example)
+    free = form.fields["order_info.associate_fields"]
+    free.raw_button.value = True
+    look = form.root.ctx.look
+    assert look.row.flex_flow == "row wrap" and look.row.min_width == "0"
+    assert (look.input.width, look.input.max_width, look.input.flex) == ("auto", "26em", "1 1 16em")
+    assert (free.raw.layout.width, free.raw.layout.max_width) == ("auto", "40em")
+    # no widget anywhere asks for more than 26em (a 900 px window leaves the form about 40em)
+    for widget in widgets_in(form):
+        for size in (widget.layout.width, widget.layout.min_width):
+            assert not too_wide(size), (widget, size)
+
+    phone = form.fields["customer_info.phone"]
+    phone.widget.value = "x" * 300
+    phone.value = 9380491257  # a number in a text field: an error
+    assert type(phone.view).__name__ == "VBox" and phone.view.layout.flex_flow is None
+    assert phone.view.children == (phone.line, phone._msg) and phone.widget in phone.line.children
+    assert "expected a string" in phone.view.children[1].value
+
+    row = free.row("weight")
+    row.type_widget.value = "number"
+    assert type(row.view).__name__ == "VBox" and row.view.children == (row.line, row._msg)
+    assert row.widget in row.line.children and "is not a number" in row.view.children[1].value
+
+
+@pytest.mark.parametrize(
+    ("loaded", "kind", "note", "error"),
+    [
+        ("12 kg", "number", "",
+         "'12 kg' is not a number: the text is kept in the box and the key is left out; fix it or switch back to text"),
+        ("12", "number", "switched to number: '12' is now the number 12", ""),
+        (12, "text", "switched to text: 12 is now the text '12'", ""),
+        ("yes", "boolean", "switched to boolean: 'yes' is now true (only 1, on, true, y, yes read as true)", ""),
+        ("12 kg", "boolean", "switched to boolean: '12 kg' is now false (only 1, on, true, y, yes read as true)", ""),
+        (0, "boolean", "switched to boolean: 0 is now false (0 reads as false, any other number as true)", ""),
+        ("12 kg", "JSON", "switched to JSON: '12 kg' is not JSON, so it is kept as the JSON string \"12 kg\"", ""),
+        ('{"a": 1}', "JSON", "switched to JSON: '{\"a\": 1}' is now the JSON value {\"a\": 1}", ""),
+    ],
+    ids=repr,
+)
+def test_a_type_switch_says_what_happened_to_the_value_until_the_value_is_edited(example, loaded, kind, note, error):
+    example["order_info"]["associate_fields"] = {"k": loaded}
+    form = SchemaForm(PLAIN, example)
+    row = form.fields["order_info.associate_fields.k"]
+    row.type_widget.value = kind
+    assert row.kept_note() == note and messages(row) == ([error] if error else [])
+    assert "kept as loaded" not in row.message_html
+    if error:
+        assert row.widget.text.value == "12 kg" and form.value["order_info"]["associate_fields"] == {}
+    if kind == "number":  # the user edits the value: what the switch did is no longer news
+        row.widget.text.value = "7"
+    else:
+        row.widget.value = {"text": "x", "boolean": not row.widget.value, "JSON": "[1]"}[kind]
+    assert row.kept_note() == "" and "switched" not in row.message_html and messages(row) == []
+
+
+def test_invalid_json_in_the_json_view_is_reported_at_the_json_view_in_plain_words(example):
+    example["order_info"]["associate_fields"] = {"a": 1}
+    form = SchemaForm(PLAIN, example)
+    free = form.fields["order_info.associate_fields"]
+    free.raw_button.value = True
+    free.raw.value = '{\n  "a": 2\n}}'
+    said = (
+        "invalid JSON, line 3, column 2: there is more after the JSON value ends;"
+        " the keys above stay as they were until it is valid"
+    )
+    assert said in free.raw_message.value
+    assert free.body.children[-2:] == (free.raw, free.raw_message)  # right under the box
+    assert free.message_html == "" and form.value["order_info"]["associate_fields"] == {"a": 1}
+    assert [e.message for e in form.errors.errors] == [said]
+    free.raw_button.value = False  # the box closed: the error moves to the top of the section, not out of sight
+    assert messages(free) == [said] and free.raw_message not in free.body.children
+    free.raw_button.value = True
+    free.raw.value = '{"a": 2}'
+    assert free.raw_message.value == "" and form.errors.ok and form.value["order_info"]["associate_fields"] == {"a": 2}
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("", "the box is empty: type a JSON value"),
+        ('{"a": 1,}', "line 1, column 9: a key in double quotes was expected here (no comma after the last item)"),
+        ("{'a': 1}", "line 1, column 2: a key in double quotes was expected here (no comma after the last item)"),
+        ('{"a" 1}', "line 1, column 6: a colon was expected after the key"),
+        ('["a', "line 1, column 2: this text in quotes is never closed"),
+        ("[1,", 'line 1, column 4: a value was expected here (a number, "text", true, false, null, [ ] or { })'),
+    ],
+)
+def test_json_mistakes_are_said_in_plain_words_with_line_and_column(text, said):
+    from kapture_nb.forms.base import parse_json
+
+    assert parse_json(text) == (None, said)
+
+
+def caption_of(free):
+    return html.unescape(next(w.value for w in free.body.children if "<small" in getattr(w, "value", "")))
+
+
+def test_the_free_form_caption_says_which_keys_are_declared():
+    plain = SchemaForm(PLAIN).fields["order_info.associate_fields"]
+    assert "Declare the account's keys with kapture_nb.with_associate_fields()." in caption_of(plain)
+    declared = SchemaForm(kn.with_associate_fields(order=GIFT)).fields["order_info.associate_fields"]
+    assert "Declare the account" not in caption_of(declared)
+    assert caption_of(declared).endswith("Declared: gift_wrap, delivery_slot; other keys are free.</small>")
+    strict = SchemaForm(kn.with_associate_fields(order=GIFT, strict=True)).fields["order_info.associate_fields"]
+    assert strict.caption_text().endswith("Declared: gift_wrap, delivery_slot; no other keys are allowed.")

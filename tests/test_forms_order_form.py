@@ -1,19 +1,32 @@
 """The order form against the sandbox: fill, preview, see the changes, send, read the result."""
 import base64
 import copy
+import html
 import json
+import re
 
 import pandas as pd
 import pytest
 
 import kapture_nb as kn
 from kapture_nb.forms import UpdateOrderForm
+from kapture_nb.sandbox import Faults
 
 
 def output_text(form):
     return "\n".join(
         str(value) for item in form.output.outputs for value in item.get("data", {}).values()
     )
+
+
+def banner_kind(form):
+    kinds = [c.removeprefix("kapture-banner-") for c in form.banner._dom_classes if c.startswith("kapture-banner-")]
+    assert len(kinds) <= 1, kinds
+    return kinds[0] if kinds else None
+
+
+def posts(sandbox):
+    return len(sandbox.requests)
 
 
 def test_send_button_sends_the_body_and_shows_the_result(client, example):
@@ -26,7 +39,10 @@ def test_send_button_sends_the_body_and_shows_the_result(client, example):
     assert (bool(row["ok"]), int(row["http_status"]), row["status"]) == (True, 200, "success")
     assert int(row["order_id"]) == 23518265
     shown = output_text(form)
-    assert "ORDER_FIELD_UPDATION" in shown and "Order Updated successfully" in shown
+    assert "Order Updated successfully" in shown and "191696570" in shown  # the compact view: message and returned ids
+    assert "ORDER_FIELD_UPDATION" in shown and ">response</th>" not in shown  # the full row sits behind the toggle
+    assert form.details.selected_index is None and "ORDER_FIELD_UPDATION" in form.details.children[0].value
+    assert "&quot;Order&quot;: {\n" in form.details.children[0].value  # the raw response, pretty-printed
 
 
 def test_send_returns_the_result_and_the_sandbox_holds_the_edits(fresh_sandbox, example):
@@ -98,18 +114,22 @@ def test_preview_shows_the_json_and_the_redacted_curl(client, example):
     form = UpdateOrderForm(client=client, value=example)
     form.fields["customer_info.remarks"].widget.value = "preview me"
     form.preview_button.click()
-    shown = output_text(form)
-    assert "preview me" in shown and "curl --location" in shown and "Basic &lt;redacted&gt;" in shown
+    tabs = form.preview_tabs
+    assert tabs.selected_index == 0 and tabs.titles == ("JSON", "curl") and "kapture-preview-tabs" in tabs._dom_classes
+    json_tab, curl_tab = (child.value for child in tabs.children)
+    assert "preview me" in json_tab and "curl" not in json_tab
+    assert "curl --location" in curl_tab and "Basic &lt;redacted&gt;" in curl_tab
     secret = base64.b64encode(b"demo:demo").decode()
-    assert secret not in shown and "demo:demo" not in shown
+    assert secret not in json_tab + curl_tab and "demo:demo" not in json_tab + curl_tab
     text = form.preview()
     assert json.loads(text.split("\n\ncurl")[0]) == form.value
+    assert tabs.comm is None and form.preview_tabs is not tabs  # the earlier preview's widgets are closed, not leaked
 
 
 def test_preview_without_a_client_shows_the_json_only(example):
     form = UpdateOrderForm(value=example)
     assert json.loads(form.preview()) == example
-    assert "curl" not in output_text(form)
+    assert form.preview_tabs.titles == ("JSON",)
 
 
 def test_validate_button_shows_the_report(example):
@@ -130,7 +150,7 @@ def test_reset_goes_back_to_the_initial_value(client, example):
     form.fields["contact_info"].add_button.click()
     form.preview_button.click()
     assert form.output.outputs
-    form.reset_button.click()
+    form.reset()  # from code: at once
     assert form.value == example and form.output.outputs == ()
     assert UpdateOrderForm().value == kn.template()
 
@@ -179,3 +199,132 @@ def test_changes_against_a_current_body_given_to_the_form(example):
     form = UpdateOrderForm(value=example, current=current)
     frame = form.changes().to_frame()
     assert frame[["path", "before", "after", "effect"]].values.tolist() == [["order_info.invoice_no", "999", "3141341", "change"]]
+
+
+def test_two_clicks_on_send_give_one_request_and_send_stays_off_until_the_body_changes(fresh_sandbox, example):
+    sandbox = fresh_sandbox()
+    with sandbox.client() as client:
+        form = UpdateOrderForm(client, value=example)
+        form.send_button.click()
+        form.send_button.click()
+        assert posts(sandbox) == 1
+        assert form.send_button.disabled
+        assert re.fullmatch(r"sent at \d\d:\d\d:\d\d; edit to send again", form.send_button.tooltip)
+        with pytest.raises(kn.KaptureError, match=r"not sent again: sent at \d\d:\d\d:\d\d; edit to send again"):
+            form.send()
+        assert posts(sandbox) == 1 and banner_kind(form) == "success"
+
+        form.fields["order_info.remarks"].widget.value = "a second intent"
+        assert not form.send_button.disabled and form.send_button.tooltip.startswith("send to ")
+        form.send_button.click()
+        assert posts(sandbox) == 2
+        assert bool(form.send(again=True)["ok"].iloc[0]) and posts(sandbox) == 3  # an explicit resend goes
+
+
+def test_a_success_shows_a_green_banner_with_the_order_and_the_time(client, example):
+    form = UpdateOrderForm(client, value=example)
+    assert banner_kind(form) is None and form.banner.layout.display == "none"
+    form.send()
+    assert banner_kind(form) == "success" and "kapture-banner" in form.banner._dom_classes
+    assert re.search(r"Updated order 23518265 at \d\d:\d\d:\d\d<", form.banner.value)
+    assert form.banner.layout.display == ""
+
+
+def test_a_404_shows_a_red_banner_and_send_comes_back_for_a_retry(client, sandbox, example):
+    example["order_info"]["order_id"] = "99999999"
+    form = UpdateOrderForm(client, value=example)
+    before = posts(sandbox)
+    form.send_button.click()
+    assert banner_kind(form) == "failure"
+    assert "Failed: HTTP 404: Order 99999999 not found" in form.banner.value
+    assert not form.send_button.disabled  # a known failure: the analyst may retry
+    form.send_button.click()
+    assert posts(sandbox) == before + 2
+    shown = output_text(form)
+    assert "HTTP 404: Order 99999999 not found" in shown
+    assert ">error</th>" in shown and ">message</th>" not in shown  # the error quotes the message: shown once
+
+
+def test_an_invalid_body_shows_not_sent_in_red(client, example):
+    form = UpdateOrderForm(client, value=example)
+    form.fields["order_info.order_id"].widget.value = "ORD-1"
+    form.send()
+    assert banner_kind(form) == "failure"
+    assert "Not sent: invalid body: order_info.order_id: expected an integer" in form.banner.value
+
+
+def test_an_unknown_outcome_shows_amber_and_keeps_send_off_until_the_body_changes(fresh_sandbox, example):
+    sandbox = fresh_sandbox(faults=Faults(schedule={1: "drop"}))
+    with sandbox.client() as client:
+        form = UpdateOrderForm(client, value=example)
+        form.send_button.click()
+        assert form.result["status"].iloc[0] == kn.UNKNOWN
+        assert banner_kind(form) == "unknown" and "may have applied it" in form.banner.value
+        assert form.send_button.disabled and "the server may have applied it" in form.send_button.tooltip
+        form.send_button.click()
+        with pytest.raises(kn.KaptureError, match=r"outcome unknown at .*may have applied it"):
+            form.send()
+        assert posts(sandbox) == 1
+        form.fields["order_info.remarks"].widget.value = "checked: not applied"
+        assert not form.send_button.disabled
+
+
+def test_an_edit_after_a_send_marks_the_result_stale_and_brings_send_back(client, example):
+    form = UpdateOrderForm(client, value=example)
+    form.send()
+    assert "kapture-stale" not in form.stale_note._dom_classes and form.stale_note.layout.display == "none"
+    form.fields["order_info.remarks"].widget.value = "changed after the send"
+    assert "kapture-stale" in form.stale_note._dom_classes and form.stale_note.layout.display == ""
+    assert "the body has changed since this was shown" in form.stale_note.value
+    assert not form.send_button.disabled
+    form.send()
+    assert "kapture-stale" not in form.stale_note._dom_classes  # a new result is of the body as it is
+
+
+def test_an_edit_after_a_preview_marks_it_stale_and_a_new_preview_is_fresh(example):
+    form = UpdateOrderForm(value=example)
+    form.preview()
+    form.fields["order_info.order_id"].widget.value = "23518266"
+    assert "kapture-stale" in form.stale_note._dom_classes
+    form.fields["order_info.order_id"].widget.value = "23518265"
+    assert "kapture-stale" not in form.stale_note._dom_classes  # back to the body shown: it is true again
+    form.fields["order_info.order_id"].widget.value = "23518266"
+    form.preview_button.click()
+    assert "kapture-stale" not in form.stale_note._dom_classes and "23518266" in form.preview_tabs.children[0].value
+
+
+def test_a_type_switch_that_python_calls_equal_still_counts_as_a_change(client, example):
+    example["order_info"]["associate_fields"] = {"gift_wrap": 1}
+    form = UpdateOrderForm(client, value=example)
+    form.send()
+    assert form.send_button.disabled
+    form.value = {**example, "order_info": {**example["order_info"], "associate_fields": {"gift_wrap": True}}}
+    assert not form.send_button.disabled and "kapture-stale" in form.stale_note._dom_classes
+
+
+def test_reset_asks_first_and_no_keeps_the_edits(client, example):
+    form = UpdateOrderForm(client, value=example)
+    form.fields["order_info.remarks"].widget.value = "changed"
+    assert form.reset_confirm.layout.display == "none"
+    form.reset_button.click()
+    assert form.reset_confirm.layout.display == "" and "kapture-reset-confirm" in form.reset_confirm._dom_classes
+    assert "Discard every edit?" in form.reset_confirm.children[0].value
+    assert form.value["order_info"]["remarks"] == "changed"
+    form.reset_no.click()
+    assert form.reset_confirm.layout.display == "none" and form.value["order_info"]["remarks"] == "changed"
+    form.send()
+    form.reset_button.click()
+    form.reset_yes.click()
+    assert form.value == example and form.reset_confirm.layout.display == "none"
+    assert form.output.outputs == () and banner_kind(form) is None and "kapture-stale" not in form.stale_note._dom_classes
+    assert form.details is None and form.preview_tabs is None
+
+
+def test_a_malformed_response_shows_as_its_text_in_a_red_banner(fresh_sandbox, example):
+    sandbox = fresh_sandbox(faults=Faults(schedule={1: "malformed"}))
+    with sandbox.client() as client:
+        form = UpdateOrderForm(client, value=example)
+        form.send()
+    raw = form.result["response"].iloc[0]
+    assert banner_kind(form) == "failure" and "response is not JSON" in form.banner.value
+    assert html.escape(raw) in form.details.children[0].value

@@ -108,12 +108,12 @@ def test_editing_a_field_validates_and_shows_the_error_at_the_field_and_in_the_s
     assert shown(form, "order_info.order_id") == ["expected an integer or a string of digits, got string 'ORD-1'"]
     assert "order_info.order_id" in form.summary.value and "1 error(s)" in form.summary.value
     assert "expected an integer or a string of digits" in form.fields["order_info.order_id"].message_html
-    assert form.root.sections.titles[3] == "order_info * ⚠ 1"
+    assert form.root.section_titles[3] == "order_info * ⚠ 1"
 
     form.fields["order_info.order_id"].widget.value = "23518265"
     assert form.errors.ok and shown(form, "order_info.order_id") == []
     assert form.fields["order_info.order_id"].message_html == ""
-    assert form.root.sections.titles[3] == "order_info *"
+    assert form.root.section_titles[3] == "order_info *"
 
 
 def test_a_missing_required_key_shows_at_its_field(example):
@@ -121,7 +121,7 @@ def test_a_missing_required_key_shows_at_its_field(example):
     form = SchemaForm(PLAIN, example)
     assert shown(form, "customer_info.customer_name") == ["customer_name is required"]
     assert form.errors.errors[0].keyword == "required"
-    assert form.root.sections.titles[0] == "customer_info * ⚠ 1"
+    assert form.root.section_titles[0] == "customer_info * ⚠ 1"
 
     form.fields["customer_info.customer_name"].widget.value = "ABC"
     assert form.errors.ok
@@ -135,7 +135,7 @@ def test_several_errors_each_show_at_their_field_and_are_counted_per_section():
     assert shown(form, "contact_info.0.contact_person_phone") == ["expected a string, got integer 9380491257"]
     assert shown(form, "order_info.order_id") == ["expected an integer or a string of digits, got string 'x'"]
     assert len(shown(form, "order_info.update")) == 1
-    assert form.root.sections.titles == ("customer_info * ⚠ 1", "contact_info ⚠ 1", "enquiry_info", "order_info * ⚠ 2")
+    assert form.root.section_titles == ("customer_info * ⚠ 1", "contact_info ⚠ 1", "enquiry_info", "order_info * ⚠ 2")
     assert form.fields["contact_info.0"].view.titles == ("contact 1 ⚠ 1",)
     assert "4 error(s)" in form.summary.value
 
@@ -204,7 +204,7 @@ def test_fields_follow_the_schema_order_and_labels_carry_descriptions_and_requir
     assert order_id.label.tooltip.startswith("Kapture generated unique order id")
     assert "*" in order_id.label.value
     assert "*" not in form.fields["order_info.remarks"].label.value
-    assert form.root.sections.titles[:2] == ("customer_info *", "contact_info")
+    assert form.root.section_titles[:2] == ("customer_info *", "contact_info")
 
 
 def test_a_key_holding_a_dot_is_addressed_by_a_tuple_path(example):
@@ -278,3 +278,17 @@ def test_generated_bodies_with_declared_and_nested_associate_fields_round_trip(b
     body.setdefault("enquiry_info", {})["associate_fields"] = extra
     EXTENDED_FORM.value = body
     assert same_json(EXTENDED_FORM.value, body)
+
+
+def test_sections_open_and_close_independently(example):
+    form = SchemaForm(PLAIN, example)
+    sections = form.root.sections
+    assert [len(s.children) for s in sections] == [1, 1, 1, 1]
+    assert [s.selected_index for s in sections] == [0, None, None, None]  # the first starts open
+    sections[3].selected_index = 0
+    sections[1].selected_index = 0
+    assert [s.selected_index for s in sections] == [0, 0, None, 0]  # opening one closed none of the others
+    sections[0].selected_index = None
+    assert [s.selected_index for s in sections] == [None, 0, None, 0]
+    assert form.root.body.children == tuple(sections)
+    assert form.root.section_titles == ("customer_info *", "contact_info", "enquiry_info", "order_info *")

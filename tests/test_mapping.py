@@ -234,6 +234,35 @@ def test_preview_shows_what_would_be_sent(orders, mapping):
     assert preview.loc["r1", "order_info.order_id"] == 23518265.0
     assert preview.loc["r2", "order_info.order_id"] == ""  # missing: the template's value stays
     assert preview["errors"].tolist() == [0, 2]
+    assert list(preview.columns[:3]) == ["errors", "messages", "order_info.order_id"]
+
+
+def test_preview_puts_each_rows_errors_and_their_whole_messages_first():
+    frame = pd.DataFrame({"id": ["1", "x", "3"], "qty": ["5", "2", "lots"]}, index=["r", "r", "s"])
+    mapping = kn.FieldMapping({
+        "order_info.order_id": "id", "customer_info.customer_name": kn.Const("A"),
+        "order_info.associate_fields.quantity": kn.Integer("qty"),
+    })
+    preview = mapping.preview(frame)
+    assert list(preview.columns) == [
+        "errors", "messages", "order_info.order_id", "customer_info.customer_name", "order_info.associate_fields.quantity",
+    ]
+    assert list(preview.index) == ["r", "r", "s"]  # a label the frame repeats: each row keeps its own errors
+    assert preview["errors"].tolist() == [0, 1, 1]
+    assert preview["messages"].iloc[0] == ""
+    assert preview["messages"].iloc[1].startswith("order_info.order_id: ") and "'x'" in preview["messages"].iloc[1]
+    # the cell that could not be converted is said once (its conversion error, not the validator's too)
+    last = preview["messages"].iloc[2]
+    assert last.startswith("order_info.associate_fields.quantity: ") and ";" not in last
+
+
+def test_preview_messages_are_the_validators_whole_messages(orders, mapping):
+    preview = mapping.preview(orders)
+    problems = mapping.validate(orders)
+    errors = problems[(problems["severity"] == "error") & (problems["row"] == "r2")]
+    said = [f"{path}: {message}" for path, message in zip(errors["path"], errors["message"], strict=True)]
+    assert preview.loc["r2", "messages"] == "; ".join(said)
+    assert preview.loc["r2", "errors"] == len(errors) > 0
 
 
 def test_json_round_trip(tmp_path, orders):
@@ -587,3 +616,10 @@ def test_rows_of_one_order_under_one_label_are_named_by_position():
     assert [m.split(":")[0] for m in problems["message"]] == [
         "order 1 is also in row(s) 0 (position 1)", "order 1 is also in row(s) 0 (position 0)"
     ]
+
+
+@pytest.mark.parametrize("schema", [{"type": "object", "properties": {"x": {"type": "string"}}},
+                                    {"type": "object", "properties": {"customer_info": "text", "order_info": {}}}])
+def test_a_schema_not_shaped_like_the_request_schema_is_a_mapping_error(schema):
+    with pytest.raises(kn.MappingError):
+        kn.FieldMapping({"x": "a"} if "x" in schema["properties"] else {"order_info": "a"}, schema=schema)

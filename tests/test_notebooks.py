@@ -98,9 +98,16 @@ def test_pytest_runs_the_notebooks_with_nbval_and_the_sanitizer():
     patterns = get_sanitize_patterns((ROOT / sanitizer).read_text(encoding="utf-8"))
     assert len(patterns) >= 5
     sample = "curl http://127.0.0.1:54321/ms 2024-05-02T08:35:44.865+00:00 took 12.5 ms /tmp/kapture-nb-x1/orders.jsonl"
+    sample += " update_orders:   0%|          | 0/40 [00:00<?, ?row/s]"
     for regex, replace in patterns:
         sample = re.sub(regex, replace, sample)
-    assert not re.search(r":54321|08:35|12\.5|/tmp/", sample), sample
+    assert not re.search(r":54321|08:35|12\.5|/tmp/|0/40", sample), sample
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda path: path.name)
+def test_the_notebooks_show_the_progress_bar_their_readers_calls_will_show(path):
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    assert not [_source(cell) for cell in _code_cells(notebook) if "progress=False" in _source(cell)]
 
 
 def test_orders_csv_is_the_promised_sample():

@@ -13,7 +13,7 @@ from helpers import ROOT
 PACKAGE = ROOT / "kapture_nb"
 # A module may import only modules of a lower rank (its own subpackage aside): the layers of DESIGN.md.
 RANKS = {
-    "exceptions": 0, "redacted": 0, "paths": 0, "jsonvalues": 0,
+    "exceptions": 0, "redacted": 0, "display": 0, "paths": 0, "jsonvalues": 0,
     "schema": 1, "effects": 1,
     "compiled": 2, "orderframes": 2, "converters": 2,
     "validation": 3, "retry": 3, "wire": 3, "auth": 3, "settings": 3, "journal": 3, "bodyfiles": 3, "detect": 3,

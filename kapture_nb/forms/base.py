@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import html
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     from .registry import Registry
 
 FORM_KEYWORD = "form"
+ERROR_MARK = "⚠"
+# Plain ASCII: a circled i (U+24D8) is in neither DejaVu nor Liberation, and shows as an empty box there.
+NOTE_MARK = "(i)"
 
 
 class _Nothing:
@@ -36,16 +40,19 @@ class Look:
     """Layouts and styles shared by every widget of one form (sharing them makes building several times faster)."""
 
     def __init__(self) -> None:
-        self.row = widgets.Layout(flex_flow="row wrap", align_items="center", width="100%")
-        self.label = widgets.Layout(width="15em", min_width="15em")
-        self.input = widgets.Layout(width="26em")
-        self.area = widgets.Layout(width="40em", height="6em")
-        self.key = widgets.Layout(width="13em")
-        self.kind = widgets.Layout(width="7em")
+        # Everything wraps or shrinks to the width it gets (a 900 px window): rows wrap, inputs shrink from
+        # their usual width down to a floor, and min_width 0 lets a flex child be narrower than its content.
+        # Containers are width auto, never 100%: a widget's own margin on top of 100% overflows its parent.
+        self.row = widgets.Layout(flex_flow="row wrap", align_items="center", width="auto", min_width="0")
+        self.label = widgets.Layout(width="15em", max_width="100%")
+        self.input = widgets.Layout(flex="1 1 16em", width="auto", max_width="26em", min_width="8em")
+        self.area = widgets.Layout(width="auto", max_width="40em", height="6em", min_width="0")
+        self.key = widgets.Layout(flex="0 1 13em", width="auto", min_width="6em")
+        self.kind = widgets.Layout(width="7em", min_width="7em")
         self.button = widgets.Layout(width="auto")
-        self.message = widgets.Layout(width="100%")
-        self.column = widgets.Layout(width="100%")
-        self.box = widgets.Layout(width="auto")
+        self.message = widgets.Layout(width="auto", min_width="0")
+        self.column = widgets.Layout(width="auto", min_width="0")
+        self.box = widgets.Layout(flex="1 1 16em", width="auto", max_width="26em", min_width="8em")
         self.text = TextStyle()
         self.html = HTMLStyle()
         self.checkbox = CheckboxStyle()
@@ -100,7 +107,7 @@ def count_errors(errors: Iterable[FieldError]) -> int:
 def badge(title: str, errors: Iterable[FieldError]) -> str:
     """A title with its error count, like ``order_info ⚠ 2``."""
     count = count_errors(errors)
-    return f"{title} ⚠ {count}" if count else title
+    return f"{title} {ERROR_MARK} {count}" if count else title
 
 
 def describe_kept(value: Any) -> str:
@@ -109,6 +116,41 @@ def describe_kept(value: Any) -> str:
     # shorten() of a container writes at most 60 characters of its repr, however deep it nests; a str is shown quoted
     shown = shorten(repr(value), 60) if isinstance(value, str) else shorten(value, 60)
     return f"kept as loaded: {shown} ({kind}); editing the field replaces it"
+
+
+_JSON_WORDS = {
+    "Expecting value": "a value was expected here (a number, \"text\", true, false, null, [ ] or { })",
+    "Extra data": "there is more after the JSON value ends",
+    "Expecting property name enclosed in double quotes": (
+        "a key in double quotes was expected here (no comma after the last item)"
+    ),
+    "Expecting ',' delimiter": "a comma (or the closing bracket) was expected here",
+    "Expecting ':' delimiter": "a colon was expected after the key",
+    "Unterminated string starting at": "this text in quotes is never closed",
+    "Invalid control character at": "a line break or tab inside quotes: write it as \\n or \\t",
+    "Invalid \\escape": "an unknown backslash escape: write \\\\ for a backslash",
+    "Invalid \\uXXXX escape": "a \\u escape needs four hex digits",
+}
+
+
+def json_mistake(text: str, error: ValueError) -> str:
+    """What is wrong with this JSON text, in plain words, with the line and column where the parser stopped."""
+    if not text.strip():
+        return "the box is empty: type a JSON value"
+    if not isinstance(error, json.JSONDecodeError):
+        return f"cannot be read: {error}"
+    words = _JSON_WORDS.get(error.msg, error.msg[:1].lower() + error.msg[1:])
+    return f"line {error.lineno}, column {error.colno}: {words}"
+
+
+def parse_json(text: str) -> tuple[Any, str]:
+    """The JSON value in ``text`` and "", or ``(None, why)`` in plain words when it is no JSON."""
+    try:
+        return json.loads(text), ""
+    except ValueError as exc:  # JSONDecodeError, and the ValueError of a number with too many digits
+        return None, json_mistake(text, exc)
+    except RecursionError:
+        return None, "nested too deeply to read"
 
 
 def messages_html(errors: Iterable[FieldError], note: str = "", indent: str = "0", at: tuple[str, ...] | None = None) -> str:
@@ -126,7 +168,7 @@ def messages_html(errors: Iterable[FieldError], note: str = "", indent: str = "0
         if (error.severity, where, error.message) in seen:
             continue
         seen.add((error.severity, where, error.message))
-        color, mark = ("#b00020", "⚠") if error.severity == "error" else ("#a05a00", "ⓘ")
+        color, mark = ("#b00020", ERROR_MARK) if error.severity == "error" else ("#a05a00", NOTE_MARK)
         lines.append(f"<div style='color:{color}'>{mark} {html.escape(where + error.message, quote=False)}</div>")
     if note:
         lines.append(f"<div style='color:#666'>{html.escape(note, quote=False)}</div>")

@@ -53,11 +53,15 @@ class Composite(Field):
         """Whether a child field sits at this key."""
         raise NotImplementedError
 
+    def share_of(self, child: Field, errors: list[FieldError]) -> list[FieldError]:
+        """Which of the errors at a child's key are that child's (all of them, unless two children share a key)."""
+        return errors
+
     def show_errors(self, errors: list[FieldError]) -> None:
         own, shares = self.route(errors)
         for child in self.children():
             # a composite's children all sit at a key: only a root or a free row's inner field has none
-            child.show_errors(shares.get(cast(str, child.key), []))
+            child.show_errors(self.share_of(child, shares.get(cast(str, child.key), [])))
         self._heading_errors = list(errors)
         self.shown_errors = own
         self._render()

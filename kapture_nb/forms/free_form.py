@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 import ipywidgets as widgets
 
-from ..validation import FieldError
-from .base import NOTHING, Field, FormContext
+from ..validation import FieldError, shorten
+from .base import NOTHING, Field, FormContext, messages_html, parse_json
 from .composite import Composite, caption
 from .scalars import NumberField, is_number
 
@@ -21,6 +22,8 @@ ROW_TYPES: dict[str, dict[str, Any]] = {
     "JSON": {},
 }
 _TRUE_WORDS = {"true", "1", "yes", "y", "on"}
+# the schema's hint for an account that has declared no keys yet
+_DECLARE_HINT = re.compile(r"\s*Declare the account's keys with [\w.]*with_associate_fields\(\)\.?")
 
 
 def row_type(value: Any) -> str:
@@ -54,6 +57,38 @@ def convert(value: Any, kind: str) -> Any:
     return value
 
 
+def _said(value: Any) -> str:
+    """A value as a message quotes it: text in quotes, anything else as short JSON."""
+    return repr(shorten(value, 40)) if isinstance(value, str) else shorten(json.dumps(value, ensure_ascii=False, default=str), 40)
+
+
+def switch_words(before: Any, old: str, new: str, now: Field) -> tuple[str, str]:
+    """What a row's type switch did to its value, in plain words: ``(note, "")``, or ``("", error)`` if it is none."""
+    if before == "":
+        return "", ""
+    was = _said(before)
+    if isinstance(now, NumberField):
+        if not now.present:
+            kept = "the text is kept in the box and the key is left out"
+            return "", f"{was} is not a number: {kept}; fix it or switch back to {old}"
+        return f"switched to number: {was} is now the number {now.value!r}", ""
+    value = now.value
+    if new == "text":
+        return f"switched to text: {was} is now the text {_said(value)}", ""
+    if new == "boolean":
+        if isinstance(before, str):
+            rule = f"only {', '.join(sorted(_TRUE_WORDS))} read as true"
+        elif is_number(before):
+            rule = "0 reads as false, any other number as true"
+        else:
+            rule = "null and empty values read as false"
+        return f"switched to boolean: {was} is now {json.dumps(value)} ({rule})", ""
+    if isinstance(before, str) and isinstance(value, str):
+        string = shorten(json.dumps(value, ensure_ascii=False), 40)
+        return f"switched to JSON: {was} is not JSON, so it is kept as the JSON string {string}", ""
+    return f"switched to JSON: {was} is now the JSON value {_said(value)}", ""
+
+
 class FreeRow(Field):
     """One undeclared key of a free-form object: its name, its type, its value, a remove button."""
 
@@ -66,6 +101,9 @@ class FreeRow(Field):
         self.type_widget = widgets.Dropdown(options=list(ROW_TYPES), value="text", layout=look.kind, style=look.dropdown)
         self.remove_button = widgets.Button(icon="trash", tooltip="remove this key", layout=look.button, style=look.buttons)
         self.inner = self._make_inner("text")
+        self.line: widgets.HBox  # the row of inputs, made with the view
+        self._switch_note = ""
+        self._switch_error = ""
         self.key_widget.observe(self._key_changed, "value")
         self.type_widget.observe(self._type_changed, "value")
 
@@ -89,6 +127,7 @@ class FreeRow(Field):
         return registry.kinds[registry.kind_of(node)](node, None, self, self.ctx)
 
     def _load(self, value: Any) -> None:
+        self._switch_note = self._switch_error = ""
         kind = row_type(value)
         if kind != self.type_widget.value:
             self.type_widget.value = kind
@@ -111,7 +150,8 @@ class FreeRow(Field):
     def _type_changed(self, change: Mapping[str, Any]) -> None:
         if self.ctx.muted:
             return
-        shown = self.inner.value if self.inner.present or not isinstance(self.inner, NumberField) else self.inner.typed
+        inner = self.inner
+        shown = inner.typed if isinstance(inner, NumberField) and not inner.present else inner.value
         start = convert(shown, change["new"])
         self.inner = self._make_inner(change["new"])
         with self.ctx.quiet():
@@ -121,19 +161,28 @@ class FreeRow(Field):
                 self.inner._edited()
             else:
                 self.inner._load(start)
+        self._switch_note, self._switch_error = switch_words(shown, change["old"], change["new"], self.inner)
         self._place_inner()
         self._edited()
 
+    def _adopt(self) -> None:
+        if not self.ctx.muted:  # the user edited the value: what the switch did is no longer news
+            self._switch_note = self._switch_error = ""
+        super()._adopt()
+
     def _place_inner(self) -> None:
         if self._view is not None:
-            self._view.children = self._row_children()
+            self.line.children = (self.key_widget, self.type_widget, self.inner.widget, self.remove_button)
+            self._view.children = self._view_children()
 
-    def _row_children(self) -> tuple[widgets.Widget, ...]:
-        extra = (self._msg,) if self._msg is not None else ()
-        return (self.key_widget, self.type_widget, self.inner.widget, self.remove_button, *extra)
+    def _view_children(self) -> tuple[widgets.Widget, ...]:
+        # the row's messages go under its inputs, not beside them
+        return (self.line,) if self._msg is None else (self.line, self._msg)
 
     def _build_view(self) -> widgets.Widget:
-        return widgets.HBox(self._row_children(), layout=self.ctx.look.row)
+        look = self.ctx.look
+        self.line = widgets.HBox((self.key_widget, self.type_widget, self.inner.widget, self.remove_button), layout=look.row)
+        return widgets.VBox(self._view_children(), layout=look.column)
 
     def _attach_message(self, message: widgets.HTML) -> None:
         self._place_inner()
@@ -142,10 +191,12 @@ class FreeRow(Field):
         return "0", self.parts
 
     def kept_note(self) -> str:
-        return self.inner.kept_note()
+        return "; ".join(note for note in (self._switch_note, self.inner.kept_note()) if note)
 
     def problems(self) -> list[FieldError]:
         found = list(self.inner.problems())
+        if found and self._switch_error:
+            return [self.problem(self._switch_error, found[0].value)]
         if not self.present and not found:
             found.append(self.problem("no number typed: type one, or remove the row"))
         return found
@@ -164,6 +215,9 @@ class FreeFormField(Composite):
         self._entries: list[Field] = list(self.declared.values())
         self._raw: widgets.Textarea | None = None
         self._raw_error = ""
+        self.raw_message = widgets.HTML(layout=look.message, style=look.html)
+        self._own_errors: list[FieldError] = []
+        self._claims: dict[int, list[tuple[Any, ...]]] = {}
         self._from_raw = False
         self.rows_box = widgets.VBox([], layout=look.column)
         self.add_button = widgets.Button(description="add key", icon="plus", layout=look.button, style=look.buttons)
@@ -174,7 +228,7 @@ class FreeFormField(Composite):
         self.raw_button.observe(self._raw_toggled, "value")
         self._body = widgets.VBox(
             [
-                *caption(ctx, self.description),
+                *caption(ctx, self.caption_text()),
                 *(field.view for field in self.declared.values()),
                 self.rows_box,
                 widgets.HBox([self.add_button, self.raw_button], layout=look.row),
@@ -182,6 +236,14 @@ class FreeFormField(Composite):
             layout=look.column,
         )
         self.widget = self._body
+
+    def caption_text(self) -> str:
+        """The line under the heading: the schema's description, saying which keys are declared once some are."""
+        if not self.declared:
+            return self.description
+        text = _DECLARE_HINT.sub("", self.description).strip()
+        others = "no other keys are allowed" if self.node.get("additionalProperties") is False else "other keys are free"
+        return f"{text} Declared: {', '.join(self.declared)}; {others}.".strip()
 
     def children(self) -> Iterable[Field]:
         return [*self.declared.values(), *self.rows]
@@ -221,16 +283,16 @@ class FreeFormField(Composite):
         return self._raw
 
     def _raw_toggled(self, change: Mapping[str, Any]) -> None:
-        shown = tuple(c for c in self._body.children if c is not self._raw)
-        self._body.children = (*shown, self.raw) if change["new"] else shown
+        shown = tuple(c for c in self._body.children if c is not self._raw and c is not self.raw_message)
+        self._body.children = (*shown, self.raw, self.raw_message) if change["new"] else shown
+        self._place_errors()
 
     def _raw_edited(self, change: Mapping[str, Any]) -> None:
         if self.ctx.muted:
             return
-        try:
-            parsed = json.loads(change["new"])
-        except ValueError as exc:
-            self._raw_error = f"invalid JSON in the JSON view ({exc}); the keys above are unchanged"
+        parsed, mistake = parse_json(change["new"])
+        if mistake:
+            self._raw_error = f"invalid JSON, {mistake}; the keys above stay as they were until it is valid"
             self.ctx.changed()
             return
         self._raw_error = ""
@@ -316,16 +378,62 @@ class FreeFormField(Composite):
         return out
 
     def problems(self) -> list[FieldError]:
-        found = [self.problem(self._raw_error)] if self._raw_error else []
+        found = [self.problem(self._raw_error, self.raw.value)] if self._raw_error else []
+        return found + [problem for _row, problem in self._row_problems()]
+
+    def _row_problems(self) -> list[tuple[FreeRow, FieldError]]:
+        """The problems of the rows' keys (empty, declared, duplicate), each with its row."""
         if self._kept is not NOTHING:
-            return found
+            return []
+        found = []
         present = Counter(entry.key for entry in self._entries if entry.present)
         for row in self.rows:
             at = (*self.parts, row.key)
             if row.key == "":
-                found.append(self.problem("empty key: name it or remove the row", row.value, at))
+                found.append((row, self.problem("empty key: name it or remove the row", row.value, at)))
             elif row.key in self.declared:
-                found.append(self.problem(f"{row.key!r} is declared: fill in its own field instead", row.value, at))
+                found.append((row, self.problem(f"{row.key!r} is declared: fill in its own field instead", row.value, at)))
             elif present[row.key] > 1:
-                found.append(self.problem(f"duplicate key {row.key!r}: only the first is sent", row.value, at))
+                found.append((row, self.problem(f"duplicate key {row.key!r}: only the first is sent", row.value, at)))
         return found
+
+    # errors: each at the entry that has it, a JSON view's at the JSON view
+    def show_errors(self, errors: list[FieldError]) -> None:
+        # Where a row shares its key with a declared field or another row, an error raised by one of them
+        # (its own problems) is that one's; an error the validator found in the value goes to the entry sent.
+        keys = Counter(child.key for child in self.children())
+        self._claims = {
+            id(child): [problem[:3] for field in child.walk() for problem in field.problems()]
+            for child in self.children()
+            if keys[child.key] > 1
+        }
+        for row, problem in self._row_problems():
+            if id(row) in self._claims:
+                self._claims[id(row)].append(problem[:3])
+        super().show_errors(errors)
+        self._own_errors = self.shown_errors
+        self._place_errors()
+
+    def share_of(self, child: Field, errors: list[FieldError]) -> list[FieldError]:
+        if id(child) not in self._claims:
+            return errors
+        rivals = [other for other in self.children() if other.key == child.key]
+        sent = next((entry for entry in self._entries if entry.present and entry.key == child.key), rivals[0])
+        mine = []
+        for error in errors:
+            claimed = [other for other in rivals if error[:3] in self._claims[id(other)]]
+            if child in claimed if claimed else child is sent:
+                mine.append(error)
+        return mine
+
+    def _place_errors(self) -> None:
+        """Show the JSON view's error under the JSON view while it is open (at the top while it is closed)."""
+        at_raw = [e for e in self._own_errors if self.raw_button.value and self._raw_error and e[:3] == self._raw_problem()]
+        self.shown_errors = [e for e in self._own_errors if e not in at_raw]
+        self._render()
+        text = messages_html(at_raw)
+        if self.raw_message.value != text:
+            self.raw_message.value = text
+
+    def _raw_problem(self) -> tuple[Any, ...]:
+        return self.problem(self._raw_error)[:3]

@@ -23,15 +23,16 @@ class ObjectField(Composite):
         self._order: list[Any] = []
         self._extras: dict[Any, Any] = {}
         self.drop_button: widgets.Button | None = None
-        self.sections: widgets.Accordion | None = None
+        self.sections: list[widgets.Accordion] = []
         if parent is None:
-            self.sections = widgets.Accordion(
-                [child.body for child in self.fields_by_key.values()],
-                titles=tuple(child.title for child in self.fields_by_key.values()),
-                selected_index=0 if self.fields_by_key else None,
-                layout=ctx.look.column,
-            )
-            self._body = widgets.VBox([self.sections], layout=ctx.look.column)
+            # one collapsible per section, so that opening one leaves the others as they are; the first starts open
+            self.sections = [
+                widgets.Accordion(
+                    [child.body], titles=(child.title,), selected_index=None if index else 0, layout=ctx.look.column
+                )
+                for index, child in enumerate(self.fields_by_key.values())
+            ]
+            self._body = widgets.VBox(self.sections, layout=ctx.look.column)
         else:
             self._body = widgets.VBox(
                 caption(ctx, self.description) + [child.view for child in self.fields_by_key.values()],
@@ -122,10 +123,15 @@ class ObjectField(Composite):
 
     def show_errors(self, errors: list[FieldError]) -> None:
         super().show_errors(errors)
-        if self.sections is not None:
-            titles = tuple(_section_heading(child) for child in self.fields_by_key.values())
-            if self.sections.titles != titles:
-                self.sections.titles = titles
+        for section, child in zip(self.sections, self.fields_by_key.values(), strict=False):  # no sections below the top
+            heading = (_section_heading(child),)
+            if section.titles != heading:
+                section.titles = heading
+
+    @property
+    def section_titles(self) -> tuple[str, ...]:
+        """The headings of the top-level sections (name, required mark, error count); none below the top."""
+        return tuple(section.titles[0] for section in self.sections)
 
 
 def _section_heading(child: Field) -> str:

@@ -5,6 +5,7 @@ import copy
 import html
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -12,8 +13,8 @@ import pandas as pd
 from IPython.display import HTML
 
 from .. import paths
-from ..exceptions import ConfigurationError
-from ..frames import SendResult, frame_from_rows
+from ..exceptions import ConfigurationError, KaptureError
+from ..frames import UNKNOWN, SendResult, frame_from_rows, payload_of
 from ..plan import ChangePlan, plan
 from ..schema import load_schema
 from ..validation import ValidationReport
@@ -37,6 +38,66 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, indent=4, ensure_ascii=False, default=repr)
 
 
+def _fingerprint(body: Any) -> str:
+    """The body as canonical JSON: equal exactly when the bodies are (``1 == True`` in Python, not in JSON)."""
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, default=repr)
+
+
+STALE_NOTE = "the body has changed since this was shown"
+MISSING = "—"  # how the result view spells a missing value
+_OUTCOME_STYLE = {
+    "success": "background:#e8f5e9;color:#1b5e20;border-left:6px solid #2e7d32",
+    "failure": "background:#fdecea;color:#b00020;border-left:6px solid #b00020",
+    "unknown": "background:#fff4e5;color:#7a4100;border-left:6px solid #e69500",
+}
+_COMPACT = ("ok", "http_status", "status", "message", "error", "attempts", "elapsed_ms",
+            "order_id", "customer_id", "enquiry_id", "contact_id", "action_event")
+_SHOWN_WHEN_PRESENT = ("message", "error", "action_event")
+
+
+def _sent_note(at: str, kind: str) -> str:
+    """Why Send is off after a send at ``at`` whose outcome was ``kind``, and what it takes to send again."""
+    if kind == "unknown":
+        return f"outcome unknown at {at}: the server may have applied it; check the order, then edit to send again"
+    return f"sent at {at}; edit to send again"
+
+
+def _cell(value: Any) -> str:
+    """One value of the result row as text, a missing one as MISSING."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return MISSING
+    return str(value)
+
+
+def _table(row: Mapping[str, Any], names: tuple[str, ...] | list[str]) -> str:
+    """A vertical two-column table of ``row``'s ``names``: it stays narrow however long the values are."""
+    lines = []
+    for name in names:
+        value = row[name]
+        shown = MISSING if _cell(value) == MISSING else f"{value:.0f} ms" if name == "elapsed_ms" else _cell(value)
+        lines.append(
+            f"<tr><th style='text-align:left;padding-right:1em;vertical-align:top'>{html.escape(name)}</th>"
+            f"<td style='text-align:left;white-space:pre-wrap;overflow-wrap:anywhere'>{html.escape(shown)}</td></tr>"
+        )
+    return f"<table class='kapture-result-table'>{''.join(lines)}</table>"
+
+
+def _outcome(row: Mapping[str, Any], at: str) -> tuple[str, str]:
+    """The kind of a result row (success, failure, unknown) and the banner's sentence for it, sent at ``at``."""
+    order_id = _cell(row["order_id"])
+    if bool(row["ok"]):
+        return "success", f"Updated order {order_id} at {at}"
+    error = _cell(row["error"])
+    if _cell(row["status"]) == UNKNOWN:
+        return "unknown", (
+            f"Outcome unknown for order {order_id} at {at}: the request went out and no answer came, so the server "
+            "may have applied it. Check the order before sending again; Send stays off until the body changes."
+        )
+    if error.startswith("not sent, "):
+        return "failure", f"Not sent: {error.removeprefix('not sent, ')}"
+    return "failure", f"Failed: {error} (at {at})"
+
+
 class UpdateOrderForm(SchemaForm):
     """The Update Order form: a SchemaForm of the request schema, a toolbar, and an output area for results."""
 
@@ -52,6 +113,11 @@ class UpdateOrderForm(SchemaForm):
         self.client = client
         self.current = current
         self.result: pd.DataFrame | None = None
+        self._sent: tuple[str, str, str] | None = None  # (fingerprint, HH:MM:SS, kind) of a body sent: success or unknown
+        self._shown: str | None = None  # fingerprint of the body the output area shows, None when it shows nothing
+        self._views: list[widgets.Widget] = []  # widgets made for the output area, closed when it is cleared
+        self.preview_tabs: widgets.Tab | None = None  # the latest preview while it shows: JSON and curl
+        self.details: widgets.Accordion | None = None  # the latest result's full row and raw response while it shows
         super().__init__(schema if schema is not None else load_schema(), value, registry=registry)
 
     def _layout(self) -> tuple[widgets.Widget, ...]:
@@ -61,34 +127,97 @@ class UpdateOrderForm(SchemaForm):
         self.changes_button = widgets.Button(description="Changes", icon="exchange", layout=look.button)
         self.send_button = widgets.Button(description="Send", icon="paper-plane", button_style="primary", layout=look.button)
         self.reset_button = widgets.Button(description="Reset", icon="undo", layout=look.button)
+        self.reset_yes = widgets.Button(description="Yes, discard", button_style="danger", layout=look.button)
+        self.reset_no = widgets.Button(description="No, keep", layout=look.button)
         for name, button in (("validate", self.validate_button), ("preview", self.preview_button),
-                             ("changes", self.changes_button), ("send", self.send_button), ("reset", self.reset_button)):
+                             ("changes", self.changes_button), ("send", self.send_button), ("reset", self.reset_button),
+                             ("reset-yes", self.reset_yes), ("reset-no", self.reset_no)):
             button.add_class(f"kapture-{name}")
         self.validate_button.on_click(lambda _button: self.validate())
         self.preview_button.on_click(lambda _button: self.preview())
         self.changes_button.on_click(lambda _button: self.changes())
-        self.send_button.on_click(lambda _button: self.send())
-        self.reset_button.on_click(lambda _button: self.reset())
+        self.send_button.on_click(lambda _button: self._send_clicked())
+        self.reset_button.on_click(lambda _button: self._ask_reset(True))
+        self.reset_no.on_click(lambda _button: self._ask_reset(False))
+        self.reset_yes.on_click(lambda _button: self.reset())
+        self.reset_confirm = widgets.HBox(
+            [widgets.HTML("<b>Discard every edit?</b> The form goes back to the body it started with."),
+             self.reset_yes, self.reset_no],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center", width="auto", display="none"),
+        )
+        self.reset_confirm.add_class("kapture-reset-confirm")
+        self.stale_note = widgets.HTML(layout=widgets.Layout(width="auto", display="none"))
+        self.banner = widgets.HTML(layout=widgets.Layout(width="auto", display="none"))
+        self.banner.add_class("kapture-banner")
         self.output = widgets.Output(layout=look.column)
         self.output.add_class("kapture-output")
         toolbar = widgets.HBox(
-            [self.validate_button, self.preview_button, self.changes_button, self.send_button, self.reset_button],
+            [self.validate_button, self.preview_button, self.changes_button, self.send_button,
+             widgets.Box(layout=widgets.Layout(flex="1 1 2em")), self.reset_button],
             layout=look.row,
         )
-        return (toolbar, self.summary, self.root.body, self.output)
+        return (toolbar, self.reset_confirm, self.summary, self.root.body, self.stale_note, self.banner, self.output)
 
     def _reported(self, report: ValidationReport) -> None:
+        body = _fingerprint(self.value)
+        if self._sent is not None and body != self._sent[0]:
+            self._sent = None  # the body changed since it was sent: sending it is a new intent
+        self._mark_stale(self._shown is not None and body != self._shown)
         if self.client is None:
             self.send_button.disabled, self.send_button.tooltip = True, "no client: UpdateOrderForm(client=...)"
         elif not report.ok:
             self.send_button.disabled, self.send_button.tooltip = True, "fix the errors first"
+        elif self._sent is not None:
+            self.send_button.disabled, self.send_button.tooltip = True, _sent_note(*self._sent[1:])
         else:
             self.send_button.disabled, self.send_button.tooltip = False, f"send to {self.client.url}"
 
+    def _mark_stale(self, stale: bool) -> None:
+        if stale == ("kapture-stale" in self.stale_note._dom_classes):
+            return
+        if stale:
+            self.stale_note.value = (
+                f"<div style='{_OUTCOME_STYLE['unknown']};padding:0.2em 0.6em'><b>Out of date:</b> {STALE_NOTE}; "
+                "what is below was shown for an earlier body.</div>"
+            )
+            self.stale_note.add_class("kapture-stale")
+        else:
+            self.stale_note.remove_class("kapture-stale")
+        self.stale_note.layout.display = "" if stale else "none"
+
+    def _set_banner(self, kind: str | None, text: str = "") -> None:
+        for other in _OUTCOME_STYLE:
+            self.banner.remove_class(f"kapture-banner-{other}")
+        if kind is None:
+            self.banner.value, self.banner.layout.display = "", "none"
+            return
+        self.banner.add_class(f"kapture-banner-{kind}")
+        self.banner.value = (
+            f"<div style='{_OUTCOME_STYLE[kind]};padding:0.4em 0.8em;font-weight:bold;overflow-wrap:anywhere'>"
+            f"{html.escape(text)}</div>"
+        )
+        self.banner.layout.display = ""
+
+    def _ask_reset(self, asking: bool) -> None:
+        self.reset_confirm.layout.display = "" if asking else "none"
+
     def _show(self, *items: Any) -> None:
-        self.output.outputs = ()
+        """Show these items below the form (widgets among them too), for the body as it is now; the banner goes."""
+        self._clear()
         for item in items:
             self.output.append_display_data(item)
+            if isinstance(item, widgets.Widget):
+                self._views += [item, *getattr(item, "children", ())]
+        self._shown = _fingerprint(self.value)
+
+    def _clear(self) -> None:
+        self.output.outputs = ()
+        for view in self._views:
+            view.close()
+        self._views = []
+        self._shown, self.preview_tabs, self.details = None, None, None
+        self._set_banner(None)
+        self._mark_stale(False)
 
     def validate(self) -> ValidationReport:
         """Validate again, show the report below the form, and return it."""
@@ -97,15 +226,21 @@ class UpdateOrderForm(SchemaForm):
         return report
 
     def preview(self) -> str:
-        """Show (and return) the body as JSON, and the curl command sending it (Authorization redacted)."""
+        """Show the body as JSON and the curl command sending it (Authorization redacted) in two tabs; return both texts.
+
+        The returned text is the JSON, then (with a client) a blank line and the curl command.
+        """
         body = self.value
         text = _pretty(body)
-        parts = [_pre("JSON", text)]
+        tabs = [("JSON", widgets.HTML(_pre("JSON", text)))]
         if self.client is not None and isinstance(body, dict):
             curl = self.client.to_curl(body)
-            parts.append(_pre("curl", curl))
+            tabs.append(("curl", widgets.HTML(_pre("curl", curl))))
             text = f"{text}\n\n{curl}"
-        self._show(_html("".join(parts)))
+        shown = widgets.Tab(children=[view for _title, view in tabs], titles=[title for title, _view in tabs])
+        shown.add_class("kapture-preview-tabs")
+        self._show(shown)
+        self.preview_tabs = shown
         return text
 
     def changes(self) -> ChangePlan:
@@ -120,8 +255,17 @@ class UpdateOrderForm(SchemaForm):
         self._show(made)
         return made
 
-    def send(self, content: Any = None, buffers: Any = None) -> pd.DataFrame | None:
-        """Send the body with the client; the one-row result DataFrame (an invalid body comes back as a not-sent row)."""
+    def _send_clicked(self) -> None:
+        # a click queued behind a running send arrives after it: the kernel runs one message at a time
+        if not self.send_button.disabled:
+            self.send()
+
+    def send(self, content: Any = None, buffers: Any = None, *, again: bool = False) -> pd.DataFrame | None:
+        """Send the body with the client; the one-row result DataFrame (an invalid body comes back as a not-sent row).
+
+        A body sent with success, or with an unknown outcome (the server may have applied it), is not
+        sent again until it changes: ``send()`` raises KaptureError then, unless ``again=True``.
+        """
         if content is not None:
             # ipywidgets' own Widget.send(content) carries custom messages (focus(), blur()): keep it working
             super().send(content, buffers)
@@ -132,23 +276,51 @@ class UpdateOrderForm(SchemaForm):
                 "or form.client = kn.KaptureClient(...)"
             )
         report = super().validate()
+        if self._sent is not None and not again:
+            raise KaptureError(
+                f"not sent again: {_sent_note(*self._sent[1:])} (or form.send(again=True) to send the same body once more)"
+            )
         body = self.value
         if report.ok:
-            frame = self.client.update_order(body)
+            self.send_button.disabled, self.send_button.tooltip = True, "sending..."
+            try:
+                frame = self.client.update_order(body)
+            finally:
+                self._reported(self.errors)
         else:
             problems = "; ".join(f"{e.path or '(body)'}: {e.message}" for e in report.errors)
             order_id = paths.get(body, "order_info.order_id") if isinstance(body, dict) else None
             frame = frame_from_rows([SendResult(order_id=order_id, error=f"not sent, invalid body: {problems}").row()])
         self.result = frame
-        raw = frame["response"].iloc[0]
-        shown = _pretty(json.loads(raw)) if isinstance(raw, str) and raw.startswith(("{", "[")) else str(raw)
-        self._show(frame, _html(_pre("response", shown)))
+        row = {str(name): value for name, value in frame.iloc[0].items()}
+        at = datetime.now().strftime("%H:%M:%S")
+        kind, sentence = _outcome(row, at)
+        if kind in ("success", "unknown"):
+            self._sent = (_fingerprint(body), at, kind)
+        self._show_result(row)
+        self._set_banner(kind, sentence)
+        self._reported(self.errors)
         return frame
 
+    def _show_result(self, row: Mapping[str, Any]) -> None:
+        """The row's key values as a narrow table, and the full row and raw response behind a toggle."""
+        names = [n for n in _COMPACT if n not in _SHOWN_WHEN_PRESENT or _cell(row[n]) != MISSING]
+        if _cell(row["error"]) != MISSING and "message" in names:
+            names.remove("message")  # an error already quotes the server's message
+        raw = row["response"]
+        payload = payload_of(raw) if isinstance(raw, str) else None  # a malformed or cut response shows as its text
+        shown = _pretty(payload) if isinstance(payload, (dict, list)) else _cell(raw)
+        details = widgets.Accordion(children=[widgets.HTML(_table(row, list(row)) + _pre("response", shown))],
+                                    titles=("Full row and raw response",), selected_index=None)
+        details.add_class("kapture-details")
+        self._show(_html(_table(row, tuple(names))), details)
+        self.details = details
+
     def reset(self) -> None:
-        """Back to the value the form started with; the output area is cleared."""
+        """Back to the value the form started with, at once (the Reset button asks first); the output area is cleared."""
+        self._ask_reset(False)
         self.value = copy.deepcopy(self.initial)
-        self.output.outputs = ()
+        self._clear()
 
     def __repr__(self) -> str:
         state = "valid" if self.errors.ok else f"{len(self.errors.errors)} error(s)"

@@ -17,7 +17,7 @@ from traitlets import TraitError
 from ..jsonvalues import is_clean, json_copy, writable
 from ..schema import DATE_FORMATS
 from ..validation import FieldError, shorten
-from .base import NOTHING, Field, FormContext, Look
+from .base import NOTHING, Field, FormContext, Look, parse_json
 
 _INTEGER = re.compile(r"[-+]?[0-9]+")
 _DECIMAL = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
@@ -102,6 +102,7 @@ class LeafField(Field):
     def __init__(self, node: Mapping[str, Any], key: str | None, parent: Field | None, ctx: FormContext) -> None:
         super().__init__(node, key, parent, ctx)
         self.label: widgets.HTML | None = None
+        self.line: widgets.HBox | None = None
         self.widget = self.make_widget()
         if not any(part.isdigit() for part in self.parts):
             # A stable DOM hook for browser tests and user CSS; array items move, so they get none.
@@ -164,8 +165,10 @@ class LeafField(Field):
             layout=look.label,
             style=look.html,
         )
+        self.line = widgets.HBox((self.label, *self.controls()), layout=look.row)
         extra = (self._msg,) if self._msg is not None else ()
-        return widgets.HBox((self.label, *self.controls(), *extra), layout=look.row)
+        # messages go under the input, not beside it where a narrow window pushes them off the row
+        return widgets.VBox((self.line, *extra), layout=look.column)
 
     def _retitled(self) -> None:
         self._presence_changed()
@@ -376,10 +379,11 @@ class JsonField(LeafField):
     def _user_change(self, change: Mapping[str, Any]) -> None:
         if self.ctx.muted:
             return
-        try:
-            self._last, self._error = json.loads(change["new"]), ""
-        except ValueError as exc:
-            self._error = f"invalid JSON ({exc}); the last valid value is kept"
+        parsed, mistake = parse_json(change["new"])
+        if mistake:
+            self._error = f"invalid JSON, {mistake}; the last valid value is kept"
+        else:
+            self._last, self._error = parsed, ""
         self._edited()
 
     def problems(self) -> list[FieldError]:
