@@ -18,14 +18,22 @@ def box(inner: str, css_class: str) -> str:
 
 def cell(value: Any) -> str:
     """One table cell's text, escaped: ``MISSING`` for a missing value."""
-    return MISSING if missing(value) else _encodable(html.escape(str(value)))
+    return MISSING if missing(value) else _encodable(html.escape(_text(value)))
 
 
 def table(frame: pd.DataFrame, *, index: bool = False) -> str:
     """The frame as an HTML table: values escaped and never cut, missing values as ``MISSING``."""
-    shown = frame.astype(object).map(lambda value: MISSING if missing(value) else value)
+    shown = frame.astype(object).map(lambda value: MISSING if missing(value) else _text(value))
     with pd.option_context("display.max_colwidth", None):
         return _encodable(shown.to_html(index=index, escape=True))
+
+
+def _text(value: Any) -> str:
+    """A value as text; an int too long for str() (past 4,300 digits) says how long it is."""
+    try:
+        return str(value)
+    except ValueError:
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1:,} digits"  # log10(2) digits a bit
 
 
 def missing(value: Any) -> bool:

@@ -6,7 +6,7 @@ import pytest
 
 import kapture_nb as kn
 from helpers import FIRST_ID
-from kapture_nb.display import MISSING, table
+from kapture_nb.display import MISSING, cell, table
 
 BOX = "max-width:100%; overflow-x:auto"
 LONG = "a remark long enough to be cut by pandas' default column width of fifty characters, and then some more"
@@ -100,3 +100,8 @@ def test_a_table_keeps_values_apart_from_missing_ones_and_escapes_them():
     assert cells[1] == [MISSING, MISSING, MISSING, MISSING, "{}"]
     assert cells[2][0] == "&lt;b&gt;" and cells[3][0] == "\\ud800"
     html.encode("utf-8")  # the lone surrogate is escaped: the notebook can write it
+
+
+def test_an_integer_too_long_for_str_is_shown_by_its_length():
+    assert cell(10**5000) == "an integer of about 5,001 digits"
+    assert "an integer of about 5,001 digits" in table(pd.DataFrame({"x": [10**5000]}))

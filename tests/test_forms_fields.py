@@ -758,3 +758,15 @@ def test_the_free_form_caption_says_which_keys_are_declared():
     assert caption_of(declared).endswith("Declared: gift_wrap, delivery_slot; other keys are free.</small>")
     strict = SchemaForm(kn.with_associate_fields(order=GIFT, strict=True)).fields["order_info.associate_fields"]
     assert strict.caption_text().endswith("Declared: gift_wrap, delivery_slot; no other keys are allowed.")
+
+
+def test_switching_the_type_of_a_row_holding_an_odd_value_set_from_code_says_so_and_does_not_crash():
+    import numpy as np
+
+    body = kn.documented_example()
+    body["order_info"]["associate_fields"] = {"x": np.array([1, 2]), "big": 10**5000}
+    form = SchemaForm(kn.load_schema(), body)
+    free = form.fields["order_info.associate_fields"]
+    for key in ("x", "big"):
+        free.row(key).type_widget.value = "text"
+        assert free.row(key).type_widget.value == "text"

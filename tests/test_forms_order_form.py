@@ -1,9 +1,12 @@
 """The order form against the sandbox: fill, preview, see the changes, send, read the result."""
+import _thread
 import base64
 import copy
 import html
 import json
 import re
+import threading
+import time
 
 import pandas as pd
 import pytest
@@ -230,19 +233,84 @@ def test_a_success_shows_a_green_banner_with_the_order_and_the_time(client, exam
     assert form.banner.layout.display == ""
 
 
-def test_a_404_shows_a_red_banner_and_send_comes_back_for_a_retry(client, sandbox, example):
+def test_a_404_shows_a_red_banner_and_a_double_click_still_sends_once_and_retry_sends_once_more(client, sandbox, example):
     example["order_info"]["order_id"] = "99999999"
     form = UpdateOrderForm(client, value=example)
     before = posts(sandbox)
     form.send_button.click()
+    form.send_button.click()  # the second click of a double click, queued behind the first
+    assert posts(sandbox) == before + 1
     assert banner_kind(form) == "failure"
     assert "Failed: HTTP 404: Order 99999999 not found" in form.banner.value
-    assert not form.send_button.disabled  # a known failure: the analyst may retry
-    form.send_button.click()
-    assert posts(sandbox) == before + 2
+    assert form.send_button.disabled and "Retry" in form.send_button.tooltip
+    first_retry = form.retry_button
+    first_retry.click()
+    first_retry.click()  # a double click on Retry: one more request
+    assert posts(sandbox) == before + 2 and form.retry_button is not first_retry
     shown = output_text(form)
     assert "HTTP 404: Order 99999999 not found" in shown
     assert ">error</th>" in shown and ">message</th>" not in shown  # the error quotes the message: shown once
+
+
+def test_a_send_while_another_runs_is_refused(fresh_sandbox, example):
+    sandbox = fresh_sandbox(latency=0.5)
+    with sandbox.client() as client:
+        form = UpdateOrderForm(client, value=example)
+        refused = []
+
+        def second() -> None:
+            try:
+                form.send()
+            except kn.KaptureError as exc:
+                refused.append(str(exc))
+
+        first = threading.Thread(target=form.send)
+        first.start()
+        time.sleep(0.2)  # the first send is waiting for its answer
+        second()
+        first.join()
+    assert refused == ["not sent: a send of this form is still running"] and posts(sandbox) == 1
+
+
+def test_an_unknown_outcome_is_held_after_an_edit_and_its_undo(fresh_sandbox, example):
+    sandbox = fresh_sandbox(faults=Faults(schedule={1: "drop"}))
+    with sandbox.client() as client:
+        form = UpdateOrderForm(client, value=example)
+        form.send()
+        remark = form.fields["order_info.remarks"].widget
+        old = remark.value
+        remark.value = old + "!"
+        assert not form.send_button.disabled  # another body: a new intent
+        remark.value = old
+        assert form.send_button.disabled and "outcome unknown" in form.send_button.tooltip
+        with pytest.raises(kn.KaptureError, match="not sent again: outcome unknown"):
+            form.send()
+    assert posts(sandbox) == 1
+
+
+def test_an_interrupted_send_counts_as_an_unknown_outcome(fresh_sandbox, example):
+    sandbox = fresh_sandbox(latency=5.0)
+    with sandbox.client() as client:
+        form = UpdateOrderForm(client, value=example)
+        timer = threading.Timer(1.0, lambda: _thread.interrupt_main())  # the request is out by then: the answer takes 5 s
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            form.send()
+        timer.cancel()
+        assert banner_kind(form) == "unknown" and "may have gone out" in form.banner.value
+        assert form.send_button.disabled
+        with pytest.raises(kn.KaptureError, match="outcome unknown"):
+            form.send()
+
+
+@pytest.mark.parametrize("odd", [{1: "x", "a": "y"}, {"n": 10**5000}, "cycle"])
+def test_a_body_json_cannot_write_makes_a_form_with_errors_not_a_crash(client, example, odd):
+    if odd == "cycle":
+        odd = {}
+        odd["self"] = odd
+    example["order_info"]["associate_fields"] = odd
+    form = UpdateOrderForm(client, value=example)
+    assert not form.errors.ok and form.send_button.disabled
 
 
 def test_an_invalid_body_shows_not_sent_in_red(client, example):

@@ -36,7 +36,12 @@ def row_type(value: Any) -> str:
 
 
 def _as_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except (ValueError, RecursionError):  # a 5,000-digit int, a container inside itself: say what it is
+        return f"<{type(value).__name__} JSON cannot write>"
 
 
 def convert(value: Any, kind: str) -> Any:
@@ -59,12 +64,12 @@ def convert(value: Any, kind: str) -> Any:
 
 def _said(value: Any) -> str:
     """A value as a message quotes it: text in quotes, anything else as short JSON."""
-    return repr(shorten(value, 40)) if isinstance(value, str) else shorten(json.dumps(value, ensure_ascii=False, default=str), 40)
+    return repr(shorten(value, 40)) if isinstance(value, str) else shorten(_as_text(value), 40)
 
 
 def switch_words(before: Any, old: str, new: str, now: Field) -> tuple[str, str]:
     """What a row's type switch did to its value, in plain words: ``(note, "")``, or ``("", error)`` if it is none."""
-    if before == "":
+    if isinstance(before, str) and before == "":
         return "", ""
     was = _said(before)
     if isinstance(now, NumberField):

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import copy
 import html
+import itertools
 import json
+import threading
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -13,6 +15,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from .. import paths
+from ..display import MISSING, missing
 from ..exceptions import ConfigurationError, KaptureError
 from ..frames import UNKNOWN, SendResult, frame_from_rows, payload_of
 from ..plan import ChangePlan, plan
@@ -38,13 +41,21 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, indent=4, ensure_ascii=False, default=repr)
 
 
+_UNWRITABLE = itertools.count()
+
+
 def _fingerprint(body: Any) -> str:
-    """The body as canonical JSON: equal exactly when the bodies are (``1 == True`` in Python, not in JSON)."""
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, default=repr)
+    """The body as canonical JSON: equal exactly when the bodies are (``1 == True`` in Python, not in JSON).
+
+    A body JSON cannot write (int keys beside str ones, a 5,000-digit int, a cycle) gets a mark no other body
+    has: it cannot be sent, and it must not match one that was."""
+    try:
+        return json.dumps(body, sort_keys=True, ensure_ascii=False, default=repr)
+    except (TypeError, ValueError, RecursionError):
+        return f"unwritable:{next(_UNWRITABLE)}"
 
 
 STALE_NOTE = "the body has changed since this was shown"
-MISSING = "—"  # how the result view spells a missing value
 _OUTCOME_STYLE = {
     "success": "background:#e8f5e9;color:#1b5e20;border-left:6px solid #2e7d32",
     "failure": "background:#fdecea;color:#b00020;border-left:6px solid #b00020",
@@ -55,18 +66,20 @@ _COMPACT = ("ok", "http_status", "status", "message", "error", "attempts", "elap
 _SHOWN_WHEN_PRESENT = ("message", "error", "action_event")
 
 
+def _text(value: Any) -> str:
+    """One value of the result row as plain text (escaped where it is shown), a missing one as MISSING."""
+    return MISSING if missing(value) else str(value)
+
+
 def _sent_note(at: str, kind: str) -> str:
     """Why Send is off after a send at ``at`` whose outcome was ``kind``, and what it takes to send again."""
     if kind == "unknown":
         return f"outcome unknown at {at}: the server may have applied it; check the order, then edit to send again"
+    if kind == "failure":
+        return f"failed at {at}; edit to send again, or use Retry under the result"
     return f"sent at {at}; edit to send again"
 
 
-def _cell(value: Any) -> str:
-    """One value of the result row as text, a missing one as MISSING."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return MISSING
-    return str(value)
 
 
 def _table(row: Mapping[str, Any], names: tuple[str, ...] | list[str]) -> str:
@@ -74,7 +87,7 @@ def _table(row: Mapping[str, Any], names: tuple[str, ...] | list[str]) -> str:
     lines = []
     for name in names:
         value = row[name]
-        shown = MISSING if _cell(value) == MISSING else f"{value:.0f} ms" if name == "elapsed_ms" else _cell(value)
+        shown = MISSING if _text(value) == MISSING else f"{value:.0f} ms" if name == "elapsed_ms" else _text(value)
         lines.append(
             f"<tr><th style='text-align:left;padding-right:1em;vertical-align:top'>{html.escape(name)}</th>"
             f"<td style='text-align:left;white-space:pre-wrap;overflow-wrap:anywhere'>{html.escape(shown)}</td></tr>"
@@ -84,11 +97,11 @@ def _table(row: Mapping[str, Any], names: tuple[str, ...] | list[str]) -> str:
 
 def _outcome(row: Mapping[str, Any], at: str) -> tuple[str, str]:
     """The kind of a result row (success, failure, unknown) and the banner's sentence for it, sent at ``at``."""
-    order_id = _cell(row["order_id"])
+    order_id = _text(row["order_id"])
     if bool(row["ok"]):
         return "success", f"Updated order {order_id} at {at}"
-    error = _cell(row["error"])
-    if _cell(row["status"]) == UNKNOWN:
+    error = _text(row["error"])
+    if _text(row["status"]) == UNKNOWN:
         return "unknown", (
             f"Outcome unknown for order {order_id} at {at}: the request went out and no answer came, so the server "
             "may have applied it. Check the order before sending again; Send stays off until the body changes."
@@ -113,7 +126,11 @@ class UpdateOrderForm(SchemaForm):
         self.client = client
         self.current = current
         self.result: pd.DataFrame | None = None
-        self._sent: tuple[str, str, str] | None = None  # (fingerprint, HH:MM:SS, kind) of a body sent: success or unknown
+        self._sent: tuple[str, str, str] | None = None  # (fingerprint, HH:MM:SS, kind) of the body last sent
+        # Bodies whose outcome was unknown stay unsendable by click even after an edit and its undo.
+        self._unknown: dict[str, str] = {}  # fingerprint -> HH:MM:SS
+        self._sending = threading.Lock()  # held while a send runs: a second one (a thread, a click) is refused
+        self.retry_button: widgets.Button | None = None  # under a failed result: send the same body once more
         self._shown: str | None = None  # fingerprint of the body the output area shows, None when it shows nothing
         self._views: list[widgets.Widget] = []  # widgets made for the output area, closed when it is cleared
         self.preview_tabs: widgets.Tab | None = None  # the latest preview while it shows: JSON and curl
@@ -165,8 +182,12 @@ class UpdateOrderForm(SchemaForm):
         self._mark_stale(self._shown is not None and body != self._shown)
         if self.client is None:
             self.send_button.disabled, self.send_button.tooltip = True, "no client: UpdateOrderForm(client=...)"
+        elif self._sending.locked():
+            self.send_button.disabled, self.send_button.tooltip = True, "sending..."
         elif not report.ok:
             self.send_button.disabled, self.send_button.tooltip = True, "fix the errors first"
+        elif body in self._unknown:
+            self.send_button.disabled, self.send_button.tooltip = True, _sent_note(self._unknown[body], "unknown")
         elif self._sent is not None:
             self.send_button.disabled, self.send_button.tooltip = True, _sent_note(*self._sent[1:])
         else:
@@ -201,14 +222,14 @@ class UpdateOrderForm(SchemaForm):
     def _ask_reset(self, asking: bool) -> None:
         self.reset_confirm.layout.display = "" if asking else "none"
 
-    def _show(self, *items: Any) -> None:
-        """Show these items below the form (widgets among them too), for the body as it is now; the banner goes."""
+    def _show(self, *items: Any, body: Any = None) -> None:
+        """Show these items below the form (widgets among them too), for ``body`` (else the body as it is now)."""
         self._clear()
         for item in items:
             self.output.append_display_data(item)
             if isinstance(item, widgets.Widget):
                 self._views += [item, *getattr(item, "children", ())]
-        self._shown = _fingerprint(self.value)
+        self._shown = _fingerprint(self.value if body is None else body)
 
     def _clear(self) -> None:
         self.output.outputs = ()
@@ -275,18 +296,30 @@ class UpdateOrderForm(SchemaForm):
                 "this form has no client to send with: UpdateOrderForm(client=sandbox.client()) "
                 "or form.client = kn.KaptureClient(...)"
             )
+        if not self._sending.acquire(blocking=False):
+            raise KaptureError("not sent: a send of this form is still running")
+        try:
+            return self._send_once(again)
+        finally:
+            self._sending.release()
+            self._reported(self.errors)
+
+    def _send_once(self, again: bool) -> pd.DataFrame:
         report = super().validate()
-        if self._sent is not None and not again:
-            raise KaptureError(
-                f"not sent again: {_sent_note(*self._sent[1:])} (or form.send(again=True) to send the same body once more)"
-            )
         body = self.value
+        fingerprint = _fingerprint(body)
+        held = (self._unknown[fingerprint], "unknown") if fingerprint in self._unknown else self._sent and self._sent[1:]
+        if held and not again:
+            raise KaptureError(f"not sent again: {_sent_note(*held)} (or form.send(again=True) to send the same body once more)")
         if report.ok:
             self.send_button.disabled, self.send_button.tooltip = True, "sending..."
             try:
-                frame = self.client.update_order(body)
-            finally:
-                self._reported(self.errors)
+                frame = self.client.update_order(body)  # type: ignore[union-attr]  # send() checked it
+            except BaseException:  # Ctrl-C or a bug after the request may have gone out: as unknown as a lost answer
+                at = datetime.now().strftime("%H:%M:%S")
+                self._unknown[fingerprint], self._sent = at, (fingerprint, at, "unknown")
+                self._set_banner("unknown", f"Interrupted at {at}: the request may have gone out; check the order first")
+                raise
         else:
             problems = "; ".join(f"{e.path or '(body)'}: {e.message}" for e in report.errors)
             order_id = paths.get(body, "order_info.order_id") if isinstance(body, dict) else None
@@ -295,26 +328,41 @@ class UpdateOrderForm(SchemaForm):
         row = {str(name): value for name, value in frame.iloc[0].items()}
         at = datetime.now().strftime("%H:%M:%S")
         kind, sentence = _outcome(row, at)
-        if kind in ("success", "unknown"):
-            self._sent = (_fingerprint(body), at, kind)
-        self._show_result(row)
+        if report.ok:  # it went out: the same body again is a new intent, by edit or by Retry
+            self._sent = (fingerprint, at, kind)
+        if kind == "unknown":
+            self._unknown[fingerprint] = at
+        self._show_result(row, body, retry=report.ok and kind == "failure")
         self._set_banner(kind, sentence)
-        self._reported(self.errors)
         return frame
 
-    def _show_result(self, row: Mapping[str, Any]) -> None:
+    def _show_result(self, row: Mapping[str, Any], body: Any, retry: bool) -> None:
         """The row's key values as a narrow table, and the full row and raw response behind a toggle."""
-        names = [n for n in _COMPACT if n not in _SHOWN_WHEN_PRESENT or _cell(row[n]) != MISSING]
-        if _cell(row["error"]) != MISSING and "message" in names:
+        names = [n for n in _COMPACT if n not in _SHOWN_WHEN_PRESENT or _text(row[n]) != MISSING]
+        if _text(row["error"]) != MISSING and "message" in names:
             names.remove("message")  # an error already quotes the server's message
         raw = row["response"]
         payload = payload_of(raw) if isinstance(raw, str) else None  # a malformed or cut response shows as its text
-        shown = _pretty(payload) if isinstance(payload, (dict, list)) else _cell(raw)
+        shown = _pretty(payload) if isinstance(payload, (dict, list)) else _text(raw)
         details = widgets.Accordion(children=[widgets.HTML(_table(row, list(row)) + _pre("response", shown))],
                                     titles=("Full row and raw response",), selected_index=None)
         details.add_class("kapture-details")
-        self._show(_html(_table(row, tuple(names))), details)
+        items: list[Any] = [_html(_table(row, tuple(names))), details]
+        self.retry_button = None
+        if retry:  # a fresh button per result: a click queued for an earlier one finds it closed
+            self.retry_button = widgets.Button(description="Retry", icon="repeat", layout=self._ctx.look.button)
+            self.retry_button.add_class("kapture-retry")
+            self.retry_button.on_click(self._retry_clicked)
+            items.insert(0, self.retry_button)
+        self._show(*items, body=body)
         self.details = details
+
+    def _retry_clicked(self, button: widgets.Button) -> None:
+        current = self.retry_button
+        if current is None or current is not button or current.disabled:
+            return  # a click for an earlier result, or a second click on this one
+        current.disabled = True
+        self.send(again=True)
 
     def reset(self) -> None:
         """Back to the value the form started with, at once (the Reset button asks first); the output area is cleared."""
