@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint demo bench notebooks clean
+.PHONY: test lint demo lab bench notebooks clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ bench: $(STAMP)
 # Re-execute the notebooks in place, from notebooks/, and keep their outputs: nbval (in `make test`)
 # compares the cells marked NBVAL_CHECK_OUTPUT with these. Run it after changing what a notebook shows.
 NOTEBOOKS ?= $(wildcard notebooks/*.ipynb)
+# JupyterLab on notebooks/, from the local environment (the walkthroughs run offline against the sandbox).
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
 notebooks: $(STAMP)
 	$(PY) -c "import sys, nbformat, nbclient; [nbformat.write(nbclient.execute(nbformat.read(p, as_version=4), cwd='notebooks', kernel_name='python3', timeout=300, record_timing=False), p) or print('executed', p) for p in sys.argv[1:]]" $(NOTEBOOKS)
 

@@ -21,7 +21,7 @@ from .detect import infer_field_schema
 from .exceptions import MappingError
 from .jsonvalues import json_copy
 from .orderframes import order_id_of
-from .schema import DATE_FORMATS, DIGITS, leaf_paths, load_schema, node_at
+from .schema import DATE_FORMATS, DIGITS, declared_fields, leaf_paths, load_schema, node_at, with_associate_fields
 from .schema import template as make_template
 from .validation import ERROR_COLUMNS, UPDATE_FLAG, validator_for
 
@@ -434,13 +434,53 @@ class FieldMapping:
         data.update({str(t.path): [paths.get(body, t.parts) for body in mapped.bodies] for t in self._targets})
         return pd.DataFrame(data, index=head.index)
 
+    def _declarations(self) -> dict[str, Any] | None:
+        """The custom-field declarations of the mapping's schema (``with_associate_fields`` arguments), if it has some.
+
+        A schema those arguments cannot make is not saved: ``from_json(path, schema=...)`` takes it again."""
+        return declared_fields(self.schema) if self.schema is not None else None
+
+    def to_code(self) -> str:
+        """The Python that builds this mapping (and its declared custom fields): a prototype becomes a script."""
+        callables = [str(t.path) for t in self._targets if t.column is None and not isinstance(t.source, Const)]
+        if callables:
+            raise MappingError(f"callable targets cannot be written as code: {', '.join(callables)}")
+        lines = ["import kapture_nb as kn", ""]
+        options = []
+        fields = self._declarations()
+        if fields:
+            declared = ", ".join(f"{name}={value!r}" for name, value in fields.items())
+            lines += [f"schema = kn.with_associate_fields({declared})", ""]
+            options.append("schema=schema")
+        elif self.schema is not None and fields is None:
+            raise MappingError(
+                "this mapping's schema is not the request schema with declared custom fields (kn.with_associate_fields): "
+                "to_code cannot write it"
+            )
+        lines.append("mapping = kn.FieldMapping(")
+        lines.append("    {")
+        lines += [f"        {t.path!r}: {_source_code(t)}," for t in self._targets]
+        lines.append("    },")
+        template = self._template_name or self.template
+        if template != "minimal":
+            options.append(f"template={template!r}")
+        if self.missing != "omit":
+            options.append(f"missing={self.missing!r}")
+        lines += [f"    {option}," for option in options]
+        lines.append(")")
+        return "\n".join(lines) + "\n"
+
     def to_json(self, path: str | FilePath) -> None:
-        """Save the mapping beside the notebook (callable targets cannot be saved)."""
+        """Save the mapping beside the notebook, with its custom-field declarations (callable targets cannot be saved)."""
         callables = [str(t.path) for t in self._targets if t.column is None and not isinstance(t.source, Const)]
         if callables:
             raise MappingError(f"callable targets cannot be saved to JSON: {', '.join(callables)}")
         targets = [{"path": list(t.parts) if isinstance(t.path, tuple) else t.path, **_saved_source(t)} for t in self._targets]
-        document = {"missing": self.missing, "targets": targets, "template": self._template_name or self.template}
+        template = self._template_name or self.template
+        document: dict[str, Any] = {"missing": self.missing, "targets": targets, "template": template}
+        fields = self._declarations()
+        if fields:
+            document["fields"] = fields
         text = json.dumps(document, indent=2, ensure_ascii=False, default=_plain)
         FilePath(path).write_text(text + "\n", encoding="utf-8")
 
@@ -462,6 +502,14 @@ class FieldMapping:
             doubled = [place for place, _ in pairs if [other for other, _ in pairs].count(place) > 1]
             if doubled:
                 raise MappingError(f"target {doubled[0]!r} is given twice")
+            fields = document.get("fields")
+            if schema is None and fields is not None:
+                if not isinstance(fields, dict):
+                    raise MappingError(f"fields holds the custom-field declarations (an object), got {fields!r}")
+                try:
+                    schema = with_associate_fields(**fields)
+                except (TypeError, ValueError, KeyError) as exc:
+                    raise MappingError(f"fields: not a declaration of custom fields ({exc})") from None
             return cls(
                 dict(pairs), template=document.get("template", "minimal"), missing=document.get("missing", "omit"), schema=schema
             )
@@ -529,6 +577,20 @@ def _duplicates(mapped: MappedRows) -> list[tuple[Any, ...]]:
     return found
 
 
+def _source_code(target: _Target) -> str:
+    """A target's source as Python: a column name, kn.Column(...), a converter's repr, kn.Const(...)."""
+    source = target.source
+    if isinstance(source, Const):
+        return f"kn.Const({json.loads(json.dumps(source.value, default=_plain))!r})"
+    if isinstance(source, Column):
+        label = source.label
+        plain = tuple(_plain(part) if isinstance(part, np.generic) else part for part in label) if isinstance(label, tuple) else (
+            _plain(label) if isinstance(label, np.generic) else label
+        )
+        return f"kn.Column({plain!r})"
+    return repr(source)
+
+
 def _plain(value: Any) -> Any:
     """A numpy scalar (a label from df.columns, a constant from a frame) as the Python value JSON writes."""
     if isinstance(value, np.generic):
@@ -593,7 +655,7 @@ def _saved_source(target: _Target) -> dict[str, Any]:
 
 
 _SAVED_KEYS = {"path", "column", "converter", "const"}
-_SAVED_MAPPING = {"missing", "targets", "template"}
+_SAVED_MAPPING = {"missing", "targets", "template", "fields"}
 
 
 def _loaded_path(saved: Any) -> paths.Path:

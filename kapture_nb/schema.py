@@ -184,6 +184,29 @@ def with_associate_fields(
     return result
 
 
+def declared_fields(schema: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The ``with_associate_fields`` arguments that make ``schema`` from the request schema: ``{}`` for the request
+    schema itself, None for a schema they cannot make (then it is not the request schema with declarations)."""
+    found: dict[str, Any] = {}
+    strict = set()
+    for arg, section in SECTIONS.items():
+        try:
+            node = associate_fields_node(schema, section)
+        except KeyError:
+            return None
+        if node.get("properties"):
+            required = node.get("required")
+            found[arg] = {"type": "object", "properties": node["properties"], "required": required} if required else dict(
+                node["properties"]
+            )
+        if node.get("additionalProperties") is False:
+            strict.add(arg)
+    if strict and strict != set(found):
+        return None  # strict for some declared sections only: with_associate_fields cannot say that
+    arguments = {**found, **({"strict": True} if strict else {})}
+    return arguments if with_associate_fields(**arguments) == schema else None
+
+
 def associate_fields_node(schema: Mapping[str, Any], section: str) -> dict[str, Any]:
     """The schema node of ``<section>.associate_fields``."""
     try:

@@ -737,3 +737,13 @@ def test_output_to_a_reader_that_went_away_ends_quietly(export, monkeypatch, cap
     monkeypatch.setattr(sys, "stdout", _ClosedPipe())  # kapture-nb send ... | head, head gone
     assert main(["send", export["csv"], "--mapping", export["mapping"], "--dry-run"]) == 2
     assert capsys.readouterr().err == ""
+
+
+def test_a_mapping_saved_with_its_declarations_checks_them_without_fields(export, tmp_path, capsys):
+    fields = json.loads(pathlib.Path(export["fields"]).read_text())
+    saved = json.loads(pathlib.Path(export["mapping"]).read_text())
+    with_fields = tmp_path / "mapping_with_fields.json"
+    with_fields.write_text(json.dumps({**saved, "fields": fields}))
+    assert main(["validate", export["csv"], "--mapping", str(with_fields)]) == 1
+    rows = _table(capsys.readouterr().out)
+    assert ("6", "error", "order_info.associate_fields.delivery_slot") in rows  # the saved declaration is used

@@ -623,3 +623,44 @@ def test_rows_of_one_order_under_one_label_are_named_by_position():
 def test_a_schema_not_shaped_like_the_request_schema_is_a_mapping_error(schema):
     with pytest.raises(kn.MappingError):
         kn.FieldMapping({"x": "a"} if "x" in schema["properties"] else {"order_info": "a"}, schema=schema)
+
+
+DECLARED = kn.with_associate_fields(order={"gift_wrap": "boolean", "slot": {"enum": ["morning", "evening"]}}, strict=True)
+WITH_EVERYTHING = {
+    "order_info.order_id": kn.Digits("Order No"),
+    "customer_info.customer_name": "Cust Name",
+    "order_info.associate_fields.gift_wrap": kn.Bool("Gift Wrap?"),
+    "order_info.remarks": Const("bulk"),
+    "order_info.associate_fields.slot": kn.Choice("Slot", ["morning", "evening"]),
+    ("order_info", "associate_fields", "v2.note"): kn.Column(7),
+}
+
+
+def test_to_code_writes_the_python_that_builds_the_same_mapping_and_schema():
+    mapping = kn.FieldMapping(WITH_EVERYTHING, schema=DECLARED, missing="null")
+    namespace: dict = {}
+    exec(mapping.to_code(), namespace)
+    again = namespace["mapping"]
+    assert again.targets == mapping.targets and again.schema == DECLARED and again.missing == "null"
+    assert "schema = kn.with_associate_fields(order={'gift_wrap': {'type': 'boolean'}" in mapping.to_code()
+    with pytest.raises(kn.MappingError, match="callable targets cannot be written as code"):
+        kn.FieldMapping({"order_info.remarks": lambda row: "x"}).to_code()
+    odd = {**kn.load_schema(), "title": "my own"}
+    with pytest.raises(kn.MappingError, match="to_code cannot write it"):
+        kn.FieldMapping({"order_info.remarks": "r"}, schema=odd).to_code()
+
+
+def test_a_saved_mapping_carries_its_declarations_and_loads_with_them(tmp_path):
+    mapping = kn.FieldMapping(WITH_EVERYTHING, schema=DECLARED)
+    mapping.to_json(tmp_path / "m.json")
+    saved = json.loads((tmp_path / "m.json").read_text())
+    assert saved["fields"] == {"order": {"gift_wrap": {"type": "boolean"}, "slot": {"enum": ["morning", "evening"]}},
+                               "strict": True}
+    assert kn.FieldMapping.from_json(tmp_path / "m.json").schema == DECLARED  # a typo in a custom field stays an error
+    mine = kn.with_associate_fields(order={"gift_wrap": "string"})
+    assert kn.FieldMapping.from_json(tmp_path / "m.json", schema=mine).schema == mine  # a schema given wins
+    kn.FieldMapping(WITH_EVERYTHING).to_json(tmp_path / "plain.json")
+    assert "fields" not in json.loads((tmp_path / "plain.json").read_text())
+    (tmp_path / "bad.json").write_text(json.dumps({**saved, "fields": {"order": 5}}))
+    with pytest.raises(kn.MappingError, match="fields: not a declaration"):
+        kn.FieldMapping.from_json(tmp_path / "bad.json")

@@ -4,6 +4,7 @@ import pytest
 
 import kapture_nb as kn
 from helpers import ROOT, writing
+from kapture_nb.schema import declared_fields
 
 
 def _leaves(node, at=()):
@@ -219,3 +220,19 @@ def test_every_text_field_named_for_a_phone_email_or_pincode_carries_that_shape(
     }
     assert _schema_node(kn.load_schema(action="add"), ("customer_info", "phone"))[SHAPE] == "phone"
 
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [{}, {"order": {"slot": {"enum": ["a", "b"]}}},
+     {"customer": {"tier": "string"}, "order": {"n": "integer"}, "strict": True},
+     {"order": {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}}],
+)
+def test_declared_fields_give_back_the_arguments_that_make_a_schema(arguments):
+    schema = kn.with_associate_fields(**arguments)
+    assert kn.with_associate_fields(**declared_fields(schema)) == schema
+
+
+def test_a_schema_the_declarations_cannot_make_has_none():
+    assert declared_fields({**kn.load_schema(), "title": "mine"}) is None
+    assert declared_fields({"type": "object"}) is None
