@@ -18,14 +18,14 @@ def box(inner: str, css_class: str) -> str:
 
 def cell(value: Any) -> str:
     """One table cell's text, escaped: ``MISSING`` for a missing value."""
-    return MISSING if missing(value) else _encodable(html.escape(_text(value)))
+    return MISSING if missing(value) else printable(html.escape(_text(value)))
 
 
 def table(frame: pd.DataFrame, *, index: bool = False) -> str:
     """The frame as an HTML table: values escaped and never cut, missing values as ``MISSING``."""
     shown = frame.astype(object).map(lambda value: MISSING if missing(value) else _text(value))
     with pd.option_context("display.max_colwidth", None):
-        return _encodable(shown.to_html(index=index, escape=True))
+        return printable(shown.to_html(index=index, escape=True))
 
 
 def _text(value: Any) -> str:
@@ -41,6 +41,6 @@ def missing(value: Any) -> bool:
     return bool(is_scalar(value) and pd.isna(value))
 
 
-def _encodable(text: str) -> str:
+def printable(text: str) -> str:
     """The text with any surrogate code point escaped (``\\ud800``), so that the notebook can write it as UTF-8."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -25,6 +25,7 @@ import pandas as pd
 
 from .exceptions import JournalError, JournalLockedError
 from .jsonvalues import as_whole
+from .schema import MAX_ID as _INT64_MAX  # the journal holds ids and counts as the frames do: 64-bit
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,6 @@ JOURNAL_COLUMNS = [
     "elapsed_ms", "time",
 ]
 START = "batch started"  # the "event" of a batch's first line; not a row
-_INT64_MAX = 2**63 - 1
 _TEXT_FIELDS = ("body_sha256", "status", "error", "response")
 _WHOLE_FIELDS = ("order_id", "attempts", "http_status")
 _SHOWN = 5  # damaged line numbers named in the warning

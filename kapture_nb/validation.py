@@ -90,7 +90,7 @@ def shorten(value: Any, limit: int = 80) -> Any:
 
 def printable(text: str) -> str:
     """The text with any surrogate code point escaped (``\\ud800``): UTF-8 can encode the result, so it prints."""
-    return text if encodable(text) else text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if encodable(text) else display.printable(text)
 
 
 def _digit_count(number: int) -> int:

@@ -28,6 +28,13 @@ def banner_kind(form):
     return kinds[0] if kinds else None
 
 
+def wait_for_sending(form, limit=30.0):
+    """Until the form's send is waiting for its answer (Send says so just before the request goes out)."""
+    deadline = time.monotonic() + limit
+    while form.send_button.tooltip != "sending..." and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def posts(sandbox):
     return len(sandbox.requests)
 
@@ -266,7 +273,7 @@ def test_a_send_while_another_runs_is_refused(fresh_sandbox, example):
 
         first = threading.Thread(target=form.send)
         first.start()
-        time.sleep(0.2)  # the first send is waiting for its answer
+        wait_for_sending(form)
         second()
         first.join()
     assert refused == ["not sent: a send of this form is still running"] and posts(sandbox) == 1
@@ -292,11 +299,16 @@ def test_an_interrupted_send_counts_as_an_unknown_outcome(fresh_sandbox, example
     sandbox = fresh_sandbox(latency=5.0)
     with sandbox.client() as client:
         form = UpdateOrderForm(client, value=example)
-        timer = threading.Timer(1.0, lambda: _thread.interrupt_main())  # the request is out by then: the answer takes 5 s
+        def interrupt_once_sending() -> None:
+            wait_for_sending(form)
+            time.sleep(0.3)  # the request is out by then: the answer takes 5 s
+            _thread.interrupt_main()
+
+        timer = threading.Thread(target=interrupt_once_sending, daemon=True)
         timer.start()
         with pytest.raises(KeyboardInterrupt):
             form.send()
-        timer.cancel()
+        timer.join()
         assert banner_kind(form) == "unknown" and "may have gone out" in form.banner.value
         assert form.send_button.disabled
         with pytest.raises(kn.KaptureError, match="outcome unknown"):
