@@ -26,13 +26,15 @@ from .validation import FieldError, ValidationReport, Validator, validate
 if TYPE_CHECKING:
     from .forms import SchemaForm, UpdateOrderForm
     from .sandbox import Faults, Sandbox
+    from .studio import MappingStudio
 
-# Loaded on first use: the forms bring ipywidgets and IPython, the sandbox its WSGI server.
+# Loaded on first use: the forms and the studio bring ipywidgets and IPython, the sandbox its WSGI server.
 _LAZY = {
     "SchemaForm": "kapture_nb.forms",
     "UpdateOrderForm": "kapture_nb.forms",
     "Faults": "kapture_nb.sandbox",
     "Sandbox": "kapture_nb.sandbox",
+    "MappingStudio": "kapture_nb.studio",
 }
 
 
@@ -76,6 +78,7 @@ __all__ = [
     "KaptureClient",
     "KaptureError",
     "MappingError",
+    "MappingStudio",
     "Number",
     "Phone",
     "Sandbox",

@@ -67,7 +67,9 @@ class Column:
 
 
 @dataclass(frozen=True)
-class _Target:
+class Target:
+    """A mapping's target as parsed: where in the body, from what, and the schema node there."""
+
     path: paths.Path
     parts: tuple[str, ...]
     source: Any  # a column name (str), a Column, a Converter, a Const, or a callable(row)
@@ -204,7 +206,7 @@ class FieldMapping:
                 "kn.load_schema() or kn.with_associate_fields(...), or give template= a body"
             ) from None
 
-    def _target(self, path: paths.Path, source: Any) -> _Target:
+    def _target(self, path: paths.Path, source: Any) -> Target:
         if not (isinstance(path, str) or (isinstance(path, tuple) and all(isinstance(part, str) for part in path))):
             raise MappingError(f"a target's path is a dotted str or a tuple of str, got {path!r}")
         parts = paths.parse(path)
@@ -240,16 +242,21 @@ class FieldMapping:
                 f"for a constant write kn.Const({source!r})"
             )
         fmt = node.get("format") if node.get("format") in DATE_FORMATS else None
-        return _Target(paths.join(parts), parts, source, column, fmt, node)
+        return Target(paths.join(parts), parts, source, column, fmt, node)
 
     def __repr__(self) -> str:
         return f"<FieldMapping {len(self._targets)} target(s), missing={self.missing!r}>"
+
+    @property
+    def template_name(self) -> str | None:
+        """The template's name ("minimal", "documented"), or None when the mapping was given a body to start from."""
+        return self._template_name
 
     def columns(self) -> list[Hashable]:
         """The DataFrame columns this mapping reads."""
         return [t.column for t in self._targets if t.column is not None]
 
-    def _column_warnings(self, df: pd.DataFrame) -> list[tuple[Any, ...]]:
+    def column_warnings(self, df: pd.DataFrame) -> list[tuple[Any, ...]]:
         """Columns read as numbers where the body wants digits as text (ids, phones): a row each, for the whole column."""
         found = []
         for target in self._targets:
@@ -283,7 +290,7 @@ class FieldMapping:
                     "(df.columns = [...])"
                 )
 
-    def _values(self, df: pd.DataFrame, target: _Target, problems: list[Any]) -> list[Any]:
+    def _values(self, df: pd.DataFrame, target: Target, problems: list[Any]) -> list[Any]:
         source = target.source
         if isinstance(source, Const):
             value = to_json_value(source.value, target.date_format)
@@ -319,13 +326,30 @@ class FieldMapping:
 
     def build(self, df: pd.DataFrame) -> MappedRows:
         """Bodies for every row, and a frame of the cells that could not be mapped."""
-        if not isinstance(df, pd.DataFrame):
-            raise MappingError(f"a FieldMapping maps a DataFrame, got {type(df).__name__}")
-        self._check_columns(df)
+        self.check_frame(df)
         problems: list[tuple[Any, ...]] = []
         columns = [self._values(df, target, problems) for target in self._targets]
         bodies = self._fill(columns, len(df))
         return MappedRows(bodies, df.index, pd.DataFrame(problems, columns=PROBLEM_COLUMNS, dtype=object))
+
+    def check_frame(self, df: pd.DataFrame) -> None:
+        """Raise MappingError unless ``df`` is a DataFrame holding, once each, the columns this mapping reads."""
+        if not isinstance(df, pd.DataFrame):
+            raise MappingError(f"a FieldMapping maps a DataFrame, got {type(df).__name__}")
+        self._check_columns(df)
+
+    def target_list(self) -> list[Target]:
+        """The targets as parsed: path, parts, source, the column read, the date format, the schema node."""
+        return list(self._targets)
+
+    def target_values(self, df: pd.DataFrame, position: int) -> tuple[list[Any], list[tuple[Any, ...]]]:
+        """One target's value per row (``BLANK`` where none is sent, before the missing policy) and its cells' problems."""
+        problems: list[tuple[Any, ...]] = []
+        return self._values(df, self._targets[position], problems), problems
+
+    def fill(self, columns: list[list[Any]], rows: int) -> list[dict[str, Any]]:
+        """Bodies from per-target values (as ``target_values`` gives them, in target order), the missing policy applied."""
+        return self._fill(columns, rows)
 
     def _fill(self, columns: list[list[Any]], rows: int) -> list[dict[str, Any]]:
         """One body per row from the converted columns, applying the missing policy."""
@@ -395,7 +419,7 @@ class FieldMapping:
         """
         mapped = self.build(df)
         validator = validator_for(schema if schema is not None else self.schema, region)
-        rows = self._column_warnings(df) + list(mapped.problems.itertuples(index=False, name=None))
+        rows = self.column_warnings(df) + list(mapped.problems.itertuples(index=False, name=None))
         unmapped = {(label, path) for label, path in zip(mapped.problems["row"], mapped.problems["path"], strict=True)}
         by_path: dict[Any, list[Any]] = {}
         for label, body in zip(mapped.index, mapped.bodies, strict=True):
@@ -407,7 +431,7 @@ class FieldMapping:
                     rows.append((label, *error))
         for error, count in by_path.values():
             rows.append((None, error.path, f"{error.message} (in {count} row(s))", *error[2:]))
-        rows += _duplicates(mapped)
+        rows += duplicate_warnings(mapped.index, [order_id_of(body) for body in mapped.bodies])
         return pd.DataFrame(rows, columns=PROBLEM_COLUMNS, dtype=object)
 
     def preview(self, df: pd.DataFrame, n: int = 5) -> pd.DataFrame:
@@ -555,11 +579,10 @@ def _is_numeric(dtype: Any) -> bool:
     return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
 
 
-def _duplicates(mapped: MappedRows) -> list[tuple[Any, ...]]:
-    """A warning for each row whose order another row of the frame updates too."""
+def duplicate_warnings(index: pd.Index, order_ids: list[int | None]) -> list[tuple[Any, ...]]:
+    """A warning for each row whose order another row of the frame updates too (``order_ids``: each row's, or None)."""
     rows_of: dict[int, list[tuple[int, Any]]] = {}
-    for position, (label, body) in enumerate(zip(mapped.index, mapped.bodies, strict=True)):
-        order_id = order_id_of(body)
+    for position, (label, order_id) in enumerate(zip(index, order_ids, strict=True)):
         if order_id is not None:
             rows_of.setdefault(order_id, []).append((position, label))
     found = []
@@ -577,7 +600,7 @@ def _duplicates(mapped: MappedRows) -> list[tuple[Any, ...]]:
     return found
 
 
-def _source_code(target: _Target) -> str:
+def _source_code(target: Target) -> str:
     """A target's source as Python: a column name, kn.Column(...), a converter's repr, kn.Const(...)."""
     source = target.source
     if isinstance(source, Const):
@@ -645,7 +668,7 @@ def _json_label(label: Hashable) -> Any:
     return list(label) if isinstance(label, tuple) else label
 
 
-def _saved_source(target: _Target) -> dict[str, Any]:
+def _saved_source(target: Target) -> dict[str, Any]:
     """A target's source as saved: a column (with its converter, if it has one) or a constant."""
     if target.column is None:
         return {"const": target.source.value}

@@ -122,7 +122,7 @@ def _template_of(node: Mapping[str, Any]) -> Any:
     return ""
 
 
-_SHORTHAND = {
+SHORTHAND = {  # with_associate_fields' short type names and the schemas they stand for
     "string": {"type": "string"},
     "str": {"type": "string"},
     "integer": {"type": "integer"},
@@ -141,11 +141,11 @@ def _property_schema(section: str, name: str, spec: Any) -> dict[str, Any]:
         return dict(spec)
     if isinstance(spec, type):
         spec = spec.__name__
-    if isinstance(spec, str) and spec in _SHORTHAND:
-        return dict(_SHORTHAND[spec])
+    if isinstance(spec, str) and spec in SHORTHAND:
+        return dict(SHORTHAND[spec])
     raise ValueError(
         f"associate field {section}.associate_fields.{name}: give a JSON Schema dict or one of "
-        f"{', '.join(sorted(_SHORTHAND))}; got {spec!r}"
+        f"{', '.join(sorted(SHORTHAND))}; got {spec!r}"
     )
 
 

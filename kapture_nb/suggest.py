@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -109,6 +109,7 @@ class Suggestion:
     fields: dict[str, dict[str, Any]]  # proposed custom fields: {"order": {name: schema}, ...}, with_associate_fields' keywords
     schema: dict[str, Any]  # the schema with those custom fields declared: the mapping's
     missing: tuple[str, ...]  # the mandatory fields no column fills
+    detections: dict[Hashable, Detection] = field(default_factory=dict)  # what each column's values look like
 
     def _headline(self) -> str:
         review = self.review[self.review["column"].notna()]
@@ -510,7 +511,8 @@ def _suggestion(
     rows[len(missing):len(missing)] = _flag_rows(mapping)
     review = pd.DataFrame(rows, columns=REVIEW_COLUMNS, dtype=object)
     review["confidence"] = review["confidence"].astype(float)
-    return Suggestion(mapping, review, declarations, schema, tuple(missing))
+    detections: dict[Hashable, Detection] = {df.columns[p]: found for p, (found, _misfits, _matches) in readings.items()}
+    return Suggestion(mapping, review, declarations, schema, tuple(missing), detections)
 
 
 def _flag_rows(mapping: FieldMapping) -> list[tuple[Any, ...]]:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from . import display, paths
 from .compiled import INVALID, VALID, Check, Delegate, Schema, compile_check, has_inner_id, wants_whole
+from .converters import is_plain_email
 from .effects import unwritten
 from .exceptions import BodyValidationError, ConfigurationError, SchemaError
 from .jsonvalues import MAX_DEPTH, Problem, encodable, problems, surrogate_at, writable
@@ -546,16 +547,18 @@ class Validator:
     """A schema compiled once: ``is_valid`` answers fast, ``validate`` reports every error by path.
 
     ``region``: the region libphonenumber reads phone numbers for (a contact's own ``country_code`` wins);
-    None turns the phone warnings off.
+    None turns the phone warnings off. ``check=False`` skips checking the schema, for one cut from a schema
+    a Validator has already checked.
     """
 
-    def __init__(self, schema: Schema | None = None, *, region: str | None = DEFAULT_REGION) -> None:
+    def __init__(self, schema: Schema | None = None, *, region: str | None = DEFAULT_REGION, check: bool = True) -> None:
         self.schema: Schema
         if schema is None:
             self.schema = load_schema()  # shipped and tested against the meta-schema: no jsonschema needed
         else:
             self.schema = dict(schema) if isinstance(schema, Mapping) else schema
-            _check_schema(self.schema)
+            if check:
+                _check_schema(self.schema)
         self.region = checked_region(region)
         self._jsonschema: SchemaValidator | None = None
         self._split: _Sections | None = None
@@ -590,6 +593,12 @@ class Validator:
     def is_valid(self, body: Any) -> bool:
         """Whether the body has no errors, without collecting them."""
         return self._check(body) != INVALID
+
+    def is_clean(self, body: Any) -> bool:
+        """Whether the body has neither an error nor a warning, when that is known without collecting them."""
+        if self._check(body) != VALID:
+            return False
+        return not self._shapes and not (self._rules.flags and isinstance(body, dict) and order_id_of(body) is not None)
 
     def validate(self, body: Any) -> ValidationReport:
         """Every error and warning in the body."""
@@ -865,6 +874,8 @@ def _phone_why(text: str, reading: str) -> str | None:
 
 def _email_why(text: str) -> str | None:
     """Why email-validator rejects the address's syntax (no network); None if valid."""
+    if is_plain_email(text):
+        return None
     from email_validator import EmailNotValidError, validate_email
 
     try:

@@ -1,17 +1,28 @@
-"""Helpers shared by the tests: where the repo's files are, frames of orders to send, a free port, a plain-JSON oracle."""
+"""Helpers shared by the tests: where the repo's files are, frames of orders to send, a free port, a plain-JSON oracle,
+JupyterLab and Chromium for the browser tests."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 import socket
+import subprocess
+import sys
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "schemas" / "examples"
+ARTIFACTS = ROOT / "test-artifacts"  # the browser tests' screenshots
 FIRST_ID = 30_000_000
 
 
@@ -167,3 +178,128 @@ def http_answer(status: int, body: bytes = b"", headers: dict[str, str] | None =
         fields["Content-Length"] = str(len(body))
     head = f"HTTP/1.1 {status} Hostile\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields.items()) + "\r\n"
     return head.encode("latin-1") + body
+
+
+# ---- the browser tests: JupyterLab on a copy of notebooks/, Debian's Chromium driven by playwright ----------------------
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+
+
+def chromium() -> str:
+    """Debian's Chromium, installed with apt-get when missing (no browser can be downloaded here)."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        quiet: dict[str, Any] = {"env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, "stdout": subprocess.DEVNULL}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, **quiet)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, **quiet)
+        found = shutil.which("chromium")
+    if not found:
+        pytest.fail("Chromium is missing and could not be installed: run `apt-get install chromium` as root")
+    return found
+
+
+@contextmanager
+def jupyter_lab(home: Path) -> Iterator[tuple[str, str]]:
+    """JupyterLab on localhost serving a copy of notebooks/ in ``home`` (its autosave must not touch the repo): (url, token)."""
+    shutil.copytree(ROOT / "notebooks", home / "notebooks")
+    port, token = free_port(), "kapture-browser-test"
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+    }
+    command = [
+        sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={home / 'notebooks'}",
+    ]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    with (home / "lab.log").open("w") as log:
+        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                try:
+                    if requests.get(f"{url}/api/status", params={"token": token}, timeout=2).ok:
+                        break
+                except requests.RequestException:
+                    pass
+                if server.poll() is not None:
+                    pytest.fail(f"JupyterLab exited: {(home / 'lab.log').read_text()[-2000:]}")
+                time.sleep(0.5)
+            else:
+                pytest.fail("JupyterLab did not start within 90 s")
+            yield url, token
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+class BrowserRun:
+    """A notebook open and run in Chromium: ``page``, and ``shot``, the screenshot a failure saves (``failed_at_<shot>``)."""
+
+    def __init__(self, page: Any, shot: str) -> None:
+        self.page = page
+        self.shot = shot
+
+
+@contextmanager
+def notebook_in_browser(url: str, token: str, notebook: str, *, wide: bool = False) -> Iterator[BrowserRun]:
+    """Chromium (1400 x 1000) on JupyterLab's ``notebook``, all its cells run; ``wide``: the file browser closed."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
+        run = BrowserRun(browser.new_page(viewport={"width": 1400, "height": 1000}), f"{notebook}_start.png")
+        page = run.page
+        try:
+            page.goto(f"{url}/lab/tree/{notebook}?token={token}")
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+            accept_kernel_dialog(page)
+            if wide:
+                page.keyboard.press("Control+b")
+            page.get_by_text("Run", exact=True).first.click()
+            page.get_by_text("Run All Cells", exact=True).click()
+            yield run
+        except BaseException:
+            page.screenshot(path=str(ARTIFACTS / f"failed_at_{run.shot}"), full_page=False)
+            raise
+        finally:
+            browser.close()
+
+
+def accept_kernel_dialog(page: Any) -> None:
+    """JupyterLab may ask which kernel to start; the notebook names python3, so accept its choice."""
+    accept = page.locator(".jp-Dialog .jp-mod-accept")
+    try:
+        accept.wait_for(timeout=10_000)
+    except Exception:  # no dialog came: the kernel started on its own
+        return
+    accept.click()
+
+
+def run_in_kernel(page: Any, code: str, marker: str) -> str:
+    """Add a cell at the end of the notebook, run ``code`` in the notebook's kernel, and return the line it prints
+    that starts with ``marker``."""
+    page.locator(".jp-Notebook .jp-Cell").last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.type(code)
+    page.keyboard.press("Shift+Enter")
+    shown = page.get_by_text(re.compile(rf"^{marker}")).last
+    shown.wait_for(timeout=30_000)
+    text: str = shown.inner_text().strip()
+    return text

@@ -18,10 +18,10 @@ RANKS = {
     "compiled": 2, "orderframes": 2, "converters": 2,
     "validation": 3, "retry": 3, "wire": 3, "auth": 3, "settings": 3, "journal": 3, "bodyfiles": 3, "detect": 3,
     "frames": 4, "mapping": 4,
-    "batch": 5, "suggest": 5,
+    "batch": 5, "suggest": 5, "livecheck": 5,
     "plan": 6, "client": 6,
     "forms": 7, "sandbox": 7,
-    "demo": 8,
+    "demo": 8, "studio": 8,
     "cli": 9,
 }
 

@@ -15,12 +15,14 @@ import pandas as pd
 from IPython.display import HTML
 
 from .. import paths
-from ..display import MISSING, missing
+from ..display import MISSING
 from ..exceptions import ConfigurationError, KaptureError
-from ..frames import UNKNOWN, SendResult, frame_from_rows, payload_of
+from ..frames import SendResult, frame_from_rows, payload_of
 from ..plan import ChangePlan, plan
 from ..schema import load_schema
 from ..validation import ValidationReport
+from .banners import OUTCOME_STYLE, new_banner, outcome, set_banner
+from .banners import plain_text as _text
 from .registry import Registry
 from .schema_form import SchemaForm
 
@@ -56,19 +58,9 @@ def _fingerprint(body: Any) -> str:
 
 
 STALE_NOTE = "the body has changed since this was shown"
-_OUTCOME_STYLE = {
-    "success": "background:#e8f5e9;color:#1b5e20;border-left:6px solid #2e7d32",
-    "failure": "background:#fdecea;color:#b00020;border-left:6px solid #b00020",
-    "unknown": "background:#fff4e5;color:#7a4100;border-left:6px solid #e69500",
-}
 _COMPACT = ("ok", "http_status", "status", "message", "error", "attempts", "elapsed_ms",
             "order_id", "customer_id", "enquiry_id", "contact_id", "action_event")
 _SHOWN_WHEN_PRESENT = ("message", "error", "action_event")
-
-
-def _text(value: Any) -> str:
-    """One value of the result row as plain text (escaped where it is shown), a missing one as MISSING."""
-    return MISSING if missing(value) else str(value)
 
 
 def _sent_note(at: str, kind: str) -> str:
@@ -93,22 +85,6 @@ def _table(row: Mapping[str, Any], names: tuple[str, ...] | list[str]) -> str:
             f"<td style='text-align:left;white-space:pre-wrap;overflow-wrap:anywhere'>{html.escape(shown)}</td></tr>"
         )
     return f"<table class='kapture-result-table'>{''.join(lines)}</table>"
-
-
-def _outcome(row: Mapping[str, Any], at: str) -> tuple[str, str]:
-    """The kind of a result row (success, failure, unknown) and the banner's sentence for it, sent at ``at``."""
-    order_id = _text(row["order_id"])
-    if bool(row["ok"]):
-        return "success", f"Updated order {order_id} at {at}"
-    error = _text(row["error"])
-    if _text(row["status"]) == UNKNOWN:
-        return "unknown", (
-            f"Outcome unknown for order {order_id} at {at}: the request went out and no answer came, so the server "
-            "may have applied it. Check the order before sending again; Send stays off until the body changes."
-        )
-    if error.startswith("not sent, "):
-        return "failure", f"Not sent: {error.removeprefix('not sent, ')}"
-    return "failure", f"Failed: {error} (at {at})"
 
 
 class UpdateOrderForm(SchemaForm):
@@ -164,8 +140,7 @@ class UpdateOrderForm(SchemaForm):
         )
         self.reset_confirm.add_class("kapture-reset-confirm")
         self.stale_note = widgets.HTML(layout=widgets.Layout(width="auto", display="none"))
-        self.banner = widgets.HTML(layout=widgets.Layout(width="auto", display="none"))
-        self.banner.add_class("kapture-banner")
+        self.banner = new_banner()
         self.output = widgets.Output(layout=look.column)
         self.output.add_class("kapture-output")
         toolbar = widgets.HBox(
@@ -198,26 +173,13 @@ class UpdateOrderForm(SchemaForm):
             return
         if stale:
             self.stale_note.value = (
-                f"<div style='{_OUTCOME_STYLE['unknown']};padding:0.2em 0.6em'><b>Out of date:</b> {STALE_NOTE}; "
+                f"<div style='{OUTCOME_STYLE['unknown']};padding:0.2em 0.6em'><b>Out of date:</b> {STALE_NOTE}; "
                 "what is below was shown for an earlier body.</div>"
             )
             self.stale_note.add_class("kapture-stale")
         else:
             self.stale_note.remove_class("kapture-stale")
         self.stale_note.layout.display = "" if stale else "none"
-
-    def _set_banner(self, kind: str | None, text: str = "") -> None:
-        for other in _OUTCOME_STYLE:
-            self.banner.remove_class(f"kapture-banner-{other}")
-        if kind is None:
-            self.banner.value, self.banner.layout.display = "", "none"
-            return
-        self.banner.add_class(f"kapture-banner-{kind}")
-        self.banner.value = (
-            f"<div style='{_OUTCOME_STYLE[kind]};padding:0.4em 0.8em;font-weight:bold;overflow-wrap:anywhere'>"
-            f"{html.escape(text)}</div>"
-        )
-        self.banner.layout.display = ""
 
     def _ask_reset(self, asking: bool) -> None:
         self.reset_confirm.layout.display = "" if asking else "none"
@@ -237,7 +199,7 @@ class UpdateOrderForm(SchemaForm):
             view.close()
         self._views = []
         self._shown, self.preview_tabs, self.details = None, None, None
-        self._set_banner(None)
+        set_banner(self.banner, None)
         self._mark_stale(False)
 
     def validate(self) -> ValidationReport:
@@ -318,7 +280,7 @@ class UpdateOrderForm(SchemaForm):
             except BaseException:  # Ctrl-C or a bug after the request may have gone out: as unknown as a lost answer
                 at = datetime.now().strftime("%H:%M:%S")
                 self._unknown[fingerprint], self._sent = at, (fingerprint, at, "unknown")
-                self._set_banner("unknown", f"Interrupted at {at}: the request may have gone out; check the order first")
+                set_banner(self.banner, "unknown", f"Interrupted at {at}: the request may have gone out; check the order first")
                 raise
         else:
             problems = "; ".join(f"{e.path or '(body)'}: {e.message}" for e in report.errors)
@@ -327,13 +289,13 @@ class UpdateOrderForm(SchemaForm):
         self.result = frame
         row = {str(name): value for name, value in frame.iloc[0].items()}
         at = datetime.now().strftime("%H:%M:%S")
-        kind, sentence = _outcome(row, at)
+        kind, sentence = outcome(row, at)
         if report.ok:  # it went out: the same body again is a new intent, by edit or by Retry
             self._sent = (fingerprint, at, kind)
         if kind == "unknown":
             self._unknown[fingerprint] = at
         self._show_result(row, body, retry=report.ok and kind == "failure")
-        self._set_banner(kind, sentence)
+        set_banner(self.banner, kind, sentence)
         return frame
 
     def _show_result(self, row: Mapping[str, Any], body: Any, retry: bool) -> None:
