@@ -461,6 +461,8 @@ def is_plain_email(text: str) -> bool:
         shape is not None and "--" not in text and shape.group(1) not in SPECIAL_USE_DOMAIN_NAMES
         and len(text) <= 254 and text.index("@") <= 64
     )
+
+
 PHONE_PARTS = ("national", "country_code")
 
 

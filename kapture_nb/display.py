@@ -9,6 +9,8 @@ from pandas.api.types import is_scalar
 
 MISSING = "—"  # every missing value (None, NaN, NA, NaT) in the toolkit's HTML tables: one spelling, apart from ""
 BOX_STYLE = "max-width:100%; overflow-x:auto"
+ERROR_STYLE = "color:#b00020;overflow-wrap:anywhere"  # a message saying what is wrong, in red
+NOTE_STYLE = "color:#555;overflow-wrap:anywhere"  # a note beside an input, in grey
 
 
 def box(inner: str, css_class: str) -> str:

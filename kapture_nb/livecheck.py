@@ -12,6 +12,7 @@ re-maps and re-checks only the target it touched. Schemas whose objects tie fiel
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ _TYING = frozenset(
      "minProperties", "maxProperties", "contains", "uniqueItems", "minItems", "maxItems", "enum", "const"}
 )
 _ABSENT, _EMPTY, _VALUE = 0, 1, 2  # what a row sends at a target
+_Shown = dict[str, tuple[Hashable | None, list[Any]]]  # per target path: the column it reads, and the values sent
 KEPT = 256  # entries each of LiveCheck's caches keeps (per target and source, per kind of row...)
 _Held = TypeVar("_Held")
 
@@ -48,7 +50,7 @@ class _Mapped:
 
     raw: list[Any]  # as FieldMapping.target_values gives them: what FieldMapping.fill takes
     values: list[Any]
-    problems: list[tuple[Any, ...]]
+    problems: list[tuple[int, tuple[Any, ...]]]  # (position, problem row) per cell that could not be mapped
     states: np.ndarray
     nested: bool  # some value is an object or an array: its inside may tie fields together
 
@@ -71,14 +73,14 @@ class CheckResult:
         problems: pd.DataFrame,
         positions: list[list[int]],
         rows: int,
-        index: pd.Index,
-        shown: dict[str, tuple[Hashable | None, list[Any]]],
+        labels: list[Any],
+        shown: _Shown,
         raw_frame: pd.DataFrame,
     ) -> None:
         self.problems = problems
         self.rows = rows
         self._positions = positions  # per problem row: the frame positions it stands for
-        self._index = index
+        self._labels = labels
         self._shown = shown  # per target path: the column it reads, and the values sent
         self._frame = raw_frame
         errors: set[int] = set()
@@ -101,6 +103,8 @@ class CheckResult:
 
     def detail(self, path: str, n: int = 10) -> pd.DataFrame:
         """The first ``n`` problems at ``path``, a row each: the row's label, the raw cell, the value sent, the message."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise MappingError(f"n is how many rows to show, an int >= 0; got {n!r}")
         column, sent = self._shown.get(path, (None, []))
         found = []
         for at, message, keyword, severity, where in zip(
@@ -112,7 +116,7 @@ class CheckResult:
             for position in where:
                 raw = self._frame[column].iloc[position] if column is not None else None
                 value = sent[position] if sent and sent[position] is not BLANK else None
-                found.append((position, self._index[position], raw, value, message, keyword, severity))
+                found.append((position, self._labels[position], raw, value, message, keyword, severity))
         found.sort(key=lambda item: item[0])
         return pd.DataFrame([item[1:] for item in found[:n]], columns=DETAIL_COLUMNS, dtype=object)
 
@@ -128,18 +132,26 @@ class LiveCheck:
         if not isinstance(df, pd.DataFrame):
             raise MappingError(f"LiveCheck checks a DataFrame, got {type(df).__name__}")
         validator_for(None, region)  # a bad region is an error now, not at the first edit
-        self.df = df
+        self.df = df.copy()  # the caches hold its values: the caller's later edits to df must not leave them stale
+        self._labels = self.df.index.tolist()
+        self._lock = threading.Lock()  # one run at a time: the caches are not safe to share between threads
         self.region = region
         self._request_schema = load_schema()
         self._mapped: dict[Hashable, _Mapped] = {}
         self._checked: dict[Hashable, list[tuple[int, FieldError]]] = {}
         self._leaves: dict[Hashable, _Leaf] = {}
         self._structures: dict[Hashable, list[FieldError]] = {}
-        self._ids: dict[Hashable, tuple[list[int | None], list[tuple[Any, ...]]]] = {}
+        self._ids: dict[Hashable, tuple[list[int | None], list[tuple[int, tuple[Any, ...]]]]] = {}
         self._local: dict[int, tuple[Mapping[str, Any], bool]] = {}
 
     def run(self, mapping: FieldMapping) -> CheckResult:
         """The frame's problems under ``mapping`` (MappingError when it cannot map the frame at all)."""
+        if not isinstance(mapping, FieldMapping):
+            raise MappingError(f"LiveCheck checks a kn.FieldMapping, got {type(mapping).__name__}")
+        with self._lock:
+            return self._run(mapping)
+
+    def _run(self, mapping: FieldMapping) -> CheckResult:
         mapping.check_frame(self.df)
         validator_for(mapping.schema, self.region)  # checks a user's schema first: the fields' validators are cut from it
         schema = mapping.schema if mapping.schema is not None else self._request_schema
@@ -147,28 +159,22 @@ class LiveCheck:
         mapped = [self._map(mapping, position, target) for position, target in enumerate(targets)]
         shown = {str(t.path): (t.column, m.values) for t, m in zip(targets, mapped, strict=True)}
         if not self._is_local(schema) or any(m.nested for m in mapped) or _order_id_inside(targets):
-            return self._whole(mapping, shown)
+            return self._whole(mapping, targets, mapped, shown)
+        labels = self._labels
         leaf_rows = [self._leaf_rows(schema, mapping, t, m, targets, mapped) for t, m in zip(targets, mapped, strict=True)]
-        rows: list[tuple[Any, ...]] = []
-        where: list[list[int]] = []
-        index = self.df.index
-        for warning in mapping.column_warnings(self.df):
-            rows.append(warning)
-            where.append([])
-        position_of = _positions(index) if index.is_unique and any(m.problems for m in mapped) else {}
-        for m in mapped:
-            for problem in m.problems:
-                rows.append(problem)
-                where.append([position_of[problem[0]]] if index.is_unique else [])
-        if not index.is_unique:  # a label the frame repeats: the problem's position is found by its cell
-            where = self._positions_by_value(rows, where, targets, mapped)
-        unmapped = _unmapped(rows, where, index)
-        for found in leaf_rows:
-            for position, error in found:
-                rows.append((index[position], *error))
-                where.append([position])
+        rows: list[tuple[Any, ...]] = list(mapping.column_warnings(self.df))
+        where: list[list[int]] = [[] for _ in rows]
+        for m in mapped:  # the cells that could not be mapped, target by target as validate lists them
+            rows += [problem for _position, problem in m.problems]
+            where += [[position] for position, _problem in m.problems]
+        unmapped: dict[Any, set[int]] = {}
+        for position, problem in (item for m in mapped for item in m.problems):
+            unmapped.setdefault(problem[1], set()).update(self._same_label(position))
+        found: list[tuple[int, int, tuple[Any, ...]]] = []  # (position, order within the row, problem row)
+        for found_at, leaf in enumerate(leaf_rows):
+            found += [(position, found_at, (labels[position], *error)) for position, error in leaf]
         order_ids, duplicates = self._order_ids(mapping, targets, mapped)
-        flagged: list[tuple[int, tuple[Any, ...], list[int]]] = []
+        flagged: dict[Any, tuple[tuple[Any, ...], list[int]]] = {}
         for group_key, members in self._groups(targets, mapped, order_ids).items():
             structural = self._structure(mapping, schema, targets, mapped, group_key, members[0], leaf_rows)
             for error in structural:
@@ -179,42 +185,57 @@ class LiveCheck:
                 if error.keyword == UPDATE_FLAG:
                     first = kept[0]
                     value = error.value if owner is None else _value_below(mapped[owner[0]].values[first], owner[1])
-                    flagged.append((first, (None, error.path, error.message, error.keyword, value, error.severity), kept))
+                    row = (None, error.path, error.message, error.keyword, value, error.severity)
+                    held = flagged.get(error.path)
+                    if held is None or first < held[1][0]:
+                        flagged[error.path] = (row, kept + (held[1] if held else []))
+                    else:
+                        held[1].extend(kept)
                     continue
                 for position in kept:
                     value = error.value if owner is None else _value_below(mapped[owner[0]].values[position], owner[1])
-                    rows.append((index[position], error.path, error.message, error.keyword, value, error.severity))
-                    where.append([position])
-        by_flag: dict[Any, tuple[int, tuple[Any, ...], list[int]]] = {}
-        for first, row, kept in sorted(flagged, key=lambda item: item[0]):
-            held = by_flag.get(row[1])
-            by_flag[row[1]] = (first, row, kept) if held is None else (held[0], held[1], held[2] + kept)
-        for _first, row, kept in by_flag.values():
+                    problem = (labels[position], error.path, error.message, error.keyword, value, error.severity)
+                    found.append((position, len(targets), problem))
+        found.sort(key=lambda item: (item[0], item[1]))  # row by row, as validate goes through the bodies
+        rows += [problem for _position, _order, problem in found]
+        where += [[position] for position, _order, _problem in found]
+        for row, kept in sorted(flagged.values(), key=lambda item: min(item[1])):
             rows.append((None, row[1], f"{row[2]} (in {len(kept)} row(s))", *row[3:]))
             where.append(sorted(kept))
-        if duplicates and index.is_unique and not position_of:
-            position_of = _positions(index)
-        for warning in duplicates:
+        for position, warning in duplicates:
             rows.append(warning)
-            where.append([position_of[warning[0]]] if index.is_unique else self._duplicate_positions(warning, order_ids))
+            where.append([position])
         frame = pd.DataFrame(rows, columns=PROBLEM_COLUMNS, dtype=object)
-        return CheckResult(frame, where, len(self.df), index, shown, self.df)
+        return CheckResult(frame, where, len(self.df), labels, shown, self.df)
 
-    def _whole(self, mapping: FieldMapping, shown: dict[str, tuple[Hashable | None, list[Any]]]) -> CheckResult:
-        """The body-by-body way: ``mapping.validate`` itself; positions from the labels."""
+    def _same_label(self, position: int) -> list[int]:
+        """The positions of the row's label: a label a frame repeats stands for all its rows, as in validate."""
+        if self.df.index.is_unique:
+            return [position]
+        return np.flatnonzero(self.df.index == self.df.index[position]).tolist()
+
+    def _whole(self, mapping: FieldMapping, targets: list[Target], mapped: list[_Mapped], shown: _Shown) -> CheckResult:
+        """The body-by-body way: ``mapping.validate`` itself; positions from the labels, and for a warning of a whole
+        path (an update flag's), the rows that send that path and name an order."""
         problems = mapping.validate(self.df, region=self.region)
         index = self.df.index
+        order_ids, _duplicates = self._order_ids(mapping, targets, mapped)
         where: list[list[int]] = []
-        for label in problems["row"]:
-            where.append([] if label is None else np.flatnonzero(index == label).tolist())
-        return CheckResult(problems, where, len(self.df), index, shown, self.df)
+        for label, path, keyword in zip(problems["row"], problems["path"], problems["keyword"], strict=True):
+            if label is not None:
+                where.append(np.flatnonzero(index == label).tolist())
+            elif keyword == UPDATE_FLAG:
+                where.append(_sending(paths.parse(path), targets, mapped, order_ids))
+            else:
+                where.append([])
+        return CheckResult(problems, where, len(self.df), self._labels, shown, self.df)
 
     def _map(self, mapping: FieldMapping, position: int, target: Target) -> _Mapped:
         key = (_source_key(target), mapping.missing)
         done = self._mapped.get(key)
         if done is None:
-            raw, problems = mapping.target_values(self.df, position)
-            fill = {"empty": "", "null": None}.get(mapping.missing, BLANK)
+            raw, problems = mapping.target_values(self.df, position)  # problems: (position, row) each
+            fill = mapping.fill_value
             values = [fill if value is BLANK else value for value in raw] if fill is not BLANK else raw
             states = np.fromiter(
                 (_ABSENT if v is BLANK else _EMPTY if is_empty(v) else _VALUE for v in values), dtype=np.int8, count=len(values)
@@ -225,6 +246,7 @@ class LiveCheck:
 
     def _is_local(self, schema: Mapping[str, Any]) -> bool:
         """Whether no object or array of the schema ties its fields together (and no $ref reaches elsewhere)."""
+        # _local holds each schema it has seen, so their ids, which the other caches' keys use, are never reused
         held = self._local.get(id(schema))
         if held is None or held[0] is not schema:
             held = self._local[id(schema)] = (schema, _local(schema))
@@ -246,7 +268,7 @@ class LiveCheck:
             leaf = _remember(self._leaves, leaf_key, _leaf(schema, target, code_key, self.region))
         found: list[tuple[int, FieldError]] = []
         verdicts = leaf.verdicts
-        for (value, code), positions in _distinct(m, codes).items():
+        for (value, code), positions in _distinct(m, codes):
             value_key = (_value_key(value), _value_key(code))
             errors = verdicts.get(value_key)
             if errors is None:
@@ -257,8 +279,9 @@ class LiveCheck:
 
     def _order_ids(
         self, mapping: FieldMapping, targets: list[Target], mapped: list[_Mapped]
-    ) -> tuple[list[int | None], list[tuple[Any, ...]]]:
-        """Each row's order id as the body would carry it, and the warnings of rows whose order another row updates too."""
+    ) -> tuple[list[int | None], list[tuple[int, tuple[Any, ...]]]]:
+        """Each row's order id as the body would carry it, and (position, warning) for each row whose order another row
+        updates too."""
         fixed = as_id(paths.get_parts(mapping.template, ORDER_ID))
         source = next(((t, m) for t, m in zip(targets, mapped, strict=True) if t.parts == ORDER_ID), None)
         key = ("order ids", fixed, None if source is None else (_source_key(source[0]), mapping.missing))
@@ -321,26 +344,6 @@ class LiveCheck:
         _remember(self._structures, key, structural)
         return structural
 
-    def _positions_by_value(
-        self, rows: list[tuple[Any, ...]], where: list[list[int]], targets: list[Target], mapped: list[_Mapped]
-    ) -> list[list[int]]:
-        """Positions of cell problems in a frame whose labels repeat: the positions of that label whose cell failed."""
-        index = self.df.index
-        by_path = {str(t.path): m for t, m in zip(targets, mapped, strict=True)}
-        fixed = []
-        for row, positions in zip(rows, where, strict=True):
-            if row[0] is None or positions:
-                fixed.append(positions)
-                continue
-            m = by_path.get(str(row[1]))
-            candidates = np.flatnonzero(index == row[0]).tolist()
-            fixed.append([p for p in candidates if m is None or m.raw[p] is BLANK][:1] or candidates[:1])
-        return fixed
-
-    def _duplicate_positions(self, warning: tuple[Any, ...], order_ids: list[int | None]) -> list[int]:
-        index = self.df.index
-        return [p for p in np.flatnonzero(index == warning[0]).tolist() if order_ids[p] == warning[4]][:1]
-
 
 def _remember(cache: dict[Hashable, _Held], key: Hashable, value: _Held) -> _Held:
     """Keep ``value`` under ``key``, forgetting the oldest entry past KEPT: a long session of edits stays bounded."""
@@ -365,6 +368,7 @@ def _source_key(target: Target) -> Hashable:
 
 
 def _json_key(value: Any) -> str:
+    """A value as canonical JSON text: a key for caches."""
     return json.dumps(value, sort_keys=True, default=repr)
 
 
@@ -461,8 +465,8 @@ def _probe(parts: tuple[str, ...], value: Any, code_key: str | None, code: Any) 
     return node
 
 
-def _distinct(m: _Mapped, codes: list[Any] | None) -> dict[tuple[Any, Any], list[int]]:
-    """The positions of each distinct value a target sends (with the country code beside it), told apart as JSON does."""
+def _distinct(m: _Mapped, codes: list[Any] | None) -> list[tuple[tuple[Any, Any], list[int]]]:
+    """Each distinct value a target sends (with the country code beside it), told apart as JSON does, and its positions."""
     sent = np.flatnonzero(m.states != _ABSENT)
     values = m.values
     if codes is None and all(type(values[p]) is str for p in sent):  # the usual column of text: pandas groups it
@@ -470,12 +474,12 @@ def _distinct(m: _Mapped, codes: list[Any] | None) -> dict[tuple[Any, Any], list
         numbers, uniques = pd.factorize(texts)
         order = np.argsort(numbers, kind="stable")
         bounds = np.searchsorted(numbers[order], np.arange(len(uniques) + 1))
-        return {(text, BLANK): sent[order[bounds[i]:bounds[i + 1]]].tolist() for i, text in enumerate(uniques)}
-    grouped: dict[Hashable, tuple[tuple[Any, Any], list[int]]] = {}
+        return [((text, BLANK), sent[order[bounds[i]:bounds[i + 1]]].tolist()) for i, text in enumerate(uniques)]
+    grouped: dict[Hashable, tuple[tuple[Any, Any], list[int]]] = {}  # by key: 1, 1.0 and True are three values
     for position in sent.tolist():
         code = BLANK if codes is None else codes[position]
         grouped.setdefault((_value_key(values[position]), _value_key(code)), ((values[position], code), []))[1].append(position)
-    return dict(grouped.values())
+    return list(grouped.values())
 
 
 def _verdict(leaf: _Leaf, target: Target, value: Any, code: Any) -> tuple[FieldError, ...]:
@@ -488,20 +492,17 @@ def _verdict(leaf: _Leaf, target: Target, value: Any, code: Any) -> tuple[FieldE
     return tuple(e for e in report.errors + report.warnings if paths.parse(e.path)[:size] == target.parts)
 
 
-def _positions(index: pd.Index) -> dict[Hashable, int]:
-    """Each label's position, in a frame whose labels are unique."""
-    return dict(zip(index, range(len(index)), strict=True))
-
-
-def _unmapped(rows: list[tuple[Any, ...]], where: list[list[int]], index: pd.Index) -> dict[Any, set[int]]:
-    """Per path, the positions whose cell could not be mapped (all positions of a label a frame repeats, as validate has it)."""
-    found: dict[Any, set[int]] = {}
-    for row, positions in zip(rows, where, strict=True):
-        if row[0] is None:
-            continue
-        same = positions if index.is_unique else np.flatnonzero(index == row[0]).tolist()
-        found.setdefault(row[1], set()).update(same)
-    return found
+def _sending(parts: tuple[str, ...], targets: list[Target], mapped: list[_Mapped], order_ids: list[int | None]) -> list[int]:
+    """The rows that send a value at ``parts`` (through the target it is at or below) and name an order."""
+    for target, m in zip(targets, mapped, strict=True):
+        size = len(target.parts)
+        if parts[:size] == target.parts:
+            rest = parts[size:]
+            return [
+                p for p, value in enumerate(m.values)
+                if order_ids[p] is not None and m.states[p] == _VALUE and not is_empty(_below(value, rest))
+            ]
+    return []
 
 
 def _owner(path: paths.Path, targets: list[Target], mapped: list[_Mapped], position: int) -> tuple[int, tuple[str, ...]] | None:
@@ -514,5 +515,11 @@ def _owner(path: paths.Path, targets: list[Target], mapped: list[_Mapped], posit
     return None
 
 
+def _below(value: Any, rest: tuple[str, ...]) -> Any:
+    """The part of a target's value at the rest of a path (the value itself for none)."""
+    return paths.get_parts(value, rest) if rest else value
+
+
 def _value_below(value: Any, rest: tuple[str, ...]) -> Any:
-    return shorten(paths.get_parts(value, rest) if rest else value)
+    """That part as a problem row shows it."""
+    return shorten(_below(value, rest))

@@ -248,6 +248,11 @@ class FieldMapping:
         return f"<FieldMapping {len(self._targets)} target(s), missing={self.missing!r}>"
 
     @property
+    def fill_value(self) -> Any:
+        """What a blank cell sends under the missing policy: "" (empty), None (null), or BLANK (omit: nothing)."""
+        return {"empty": "", "null": None}.get(self.missing, BLANK)
+
+    @property
     def template_name(self) -> str | None:
         """The template's name ("minimal", "documented"), or None when the mapping was given a body to start from."""
         return self._template_name
@@ -342,10 +347,13 @@ class FieldMapping:
         """The targets as parsed: path, parts, source, the column read, the date format, the schema node."""
         return list(self._targets)
 
-    def target_values(self, df: pd.DataFrame, position: int) -> tuple[list[Any], list[tuple[Any, ...]]]:
-        """One target's value per row (``BLANK`` where none is sent, before the missing policy) and its cells' problems."""
+    def target_values(self, df: pd.DataFrame, position: int) -> tuple[list[Any], list[tuple[int, tuple[Any, ...]]]]:
+        """One target's value per row (``BLANK`` where none is sent, before the missing policy), and its cells' problems:
+        (the row's position, the problem row as ``validate`` gives it) each."""
         problems: list[tuple[Any, ...]] = []
-        return self._values(df, self._targets[position], problems), problems
+        values = self._values(df.set_axis(pd.RangeIndex(len(df))), self._targets[position], problems)  # rows by position
+        labels = df.index
+        return values, [(problem[0], (labels[problem[0]], *problem[1:])) for problem in problems]
 
     def fill(self, columns: list[list[Any]], rows: int) -> list[dict[str, Any]]:
         """Bodies from per-target values (as ``target_values`` gives them, in target order), the missing policy applied."""
@@ -353,7 +361,7 @@ class FieldMapping:
 
     def _fill(self, columns: list[list[Any]], rows: int) -> list[dict[str, Any]]:
         """One body per row from the converted columns, applying the missing policy."""
-        fill = {"empty": "", "null": None}.get(self.missing, BLANK)
+        fill = self.fill_value
         # A target whose container the template already has is set with one subscript per row; one whose
         # object is new (associate_fields in a minimal body) goes into a dict made per row when it has a value;
         # the rest (a new contact_info item, deeper new objects) go through paths.set_parts.
@@ -431,7 +439,7 @@ class FieldMapping:
                     rows.append((label, *error))
         for error, count in by_path.values():
             rows.append((None, error.path, f"{error.message} (in {count} row(s))", *error[2:]))
-        rows += duplicate_warnings(mapped.index, [order_id_of(body) for body in mapped.bodies])
+        rows += [row for _position, row in duplicate_warnings(mapped.index, [order_id_of(body) for body in mapped.bodies])]
         return pd.DataFrame(rows, columns=PROBLEM_COLUMNS, dtype=object)
 
     def preview(self, df: pd.DataFrame, n: int = 5) -> pd.DataFrame:
@@ -579,8 +587,9 @@ def _is_numeric(dtype: Any) -> bool:
     return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
 
 
-def duplicate_warnings(index: pd.Index, order_ids: list[int | None]) -> list[tuple[Any, ...]]:
-    """A warning for each row whose order another row of the frame updates too (``order_ids``: each row's, or None)."""
+def duplicate_warnings(index: pd.Index, order_ids: list[int | None]) -> list[tuple[int, tuple[Any, ...]]]:
+    """A warning for each row whose order another row of the frame updates too (``order_ids``: each row's, or None):
+    (the row's position, the warning row) each."""
     rows_of: dict[int, list[tuple[int, Any]]] = {}
     for position, (label, order_id) in enumerate(zip(index, order_ids, strict=True)):
         if order_id is not None:
@@ -596,7 +605,7 @@ def duplicate_warnings(index: pd.Index, order_ids: list[int | None]) -> list[tup
                 f"order {order_id} is also in row(s) {others}: update_orders sends the rows of one order one after "
                 "another in row order (duplicates='in_order'), so the last one wins"
             )
-            found.append((label, "order_info.order_id", message, "duplicate", order_id, "warning"))
+            found.append((position, (label, "order_info.order_id", message, "duplicate", order_id, "warning")))
     return found
 
 

@@ -176,4 +176,48 @@ def test_results_stay_right_when_the_caches_forget_old_entries(monkeypatch):
     check = LiveCheck(df)
     for id_source in ["Order No", kn.Digits("Order No"), kn.Text("Order No"), kn.Digits("Order No")]:
         _same_as_validate(check, kn.FieldMapping({**mapping.targets, "order_info.order_id": id_source}, schema=mapping.schema))
-    assert len(check._mapped) <= 2
+
+
+def test_values_python_calls_equal_are_checked_apart_as_json_tells_them():
+    df = pd.DataFrame({"id": ["1", "2", "3", "4"], "q": pd.Series([1, True, 1.0, "1"], dtype=object)})
+    schema = kn.with_associate_fields(order={"q": {"type": "integer"}})
+    targets = {"order_info.order_id": "id", "customer_info.customer_name": kn.Const("A"), "order_info.associate_fields.q": "q"}
+    result = _same_as_validate(LiveCheck(df), kn.FieldMapping(targets, schema=schema))
+    assert result.with_errors == 2  # true and "1" are no integers; 1.0 is a warning only
+    ids = pd.DataFrame({"id": pd.Series([12, 12.0], dtype=object)})
+    named = kn.FieldMapping({"order_info.order_id": "id", "customer_info.customer_name": kn.Const("A")})
+    _same_as_validate(LiveCheck(ids), named)
+
+
+def test_cells_that_cannot_be_mapped_are_counted_at_their_own_rows_when_labels_repeat():
+    df = pd.DataFrame({"id": ["x", "y", "1"]}, index=[0, 0, 1])
+    mapping = kn.FieldMapping({"order_info.order_id": kn.Digits("id"), "customer_info.customer_name": kn.Const("A")})
+    result = _same_as_validate(LiveCheck(df), mapping)
+    assert result.with_errors == 2
+    detail = result.detail("order_info.order_id")
+    assert [raw for raw in detail["raw"]] == ["x", "y"] and all(repr(raw) in message for raw, message in zip(
+        detail["raw"], detail["message"], strict=True))
+
+
+def test_a_whole_paths_warning_counts_its_rows_also_when_bodies_are_checked_one_by_one():
+    df = pd.DataFrame({"id": ["1", "2", ""], "phone": ["9876543210", "9876543211", "9876543212"]})
+    targets: dict[str, Any] = {
+        "order_info.order_id": "id", "customer_info.customer_name": kn.Const("A"), "customer_info.phone": "phone",
+    }
+    fast = LiveCheck(df).run(kn.FieldMapping(targets))
+    nested = {**targets, "customer_info.additional_fields": kn.Const({"k": "v"})}  # an object value: body by body
+    slow = _same_as_validate(LiveCheck(df), kn.FieldMapping(nested))
+    assert fast.with_warnings == slow.with_warnings == 2  # the rows naming an order: the third is an Add
+    assert slow.by_path.set_index("path").loc["customer_info.phone", "warnings"] == 2
+
+
+def test_the_frame_is_read_once_so_later_edits_to_it_do_not_mix_with_cached_values():
+    df = pd.DataFrame({"id": ["1", "x"]})
+    mapping = kn.FieldMapping({"order_info.order_id": kn.Digits("id"), "customer_info.customer_name": kn.Const("A")})
+    check = LiveCheck(df)
+    assert check.run(mapping).with_errors == 1
+    df.loc[1, "id"] = "2"
+    assert check.run(mapping).with_errors == 1  # as the frame was: a new LiveCheck reads the new one
+    assert LiveCheck(df).run(mapping).with_errors == 0
+    with pytest.raises(kn.MappingError, match="FieldMapping"):
+        check.run({"order_info.order_id": "id"})  # type: ignore[arg-type]

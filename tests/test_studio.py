@@ -7,6 +7,7 @@ import pytest
 
 import kapture_nb as kn
 from helpers import ROOT
+from kapture_nb.schema import declared_fields
 from kapture_nb.studio import MappingStudio
 from kapture_nb.studio.columns import NEW_FIELD, NOT_SENT
 
@@ -91,7 +92,8 @@ def test_changing_a_target_changes_what_is_checked(studio):
     assert errors_at(studio, "customer_info.phone") == 0
     assert errors_at(studio, "contact_info.0.contact_person_phone") == 1
     assert "contact_info.0" in studio.constants.flags  # the new section's flag shows
-    assert studio.mapping.targets["contact_info.0.update"] == kn.Const(False)
+    assert "contact_info.0.update" not in studio.mapping.targets  # the template's flag (false) stands
+    assert studio.mapping.build(studio.df.head(1)).bodies[0]["contact_info"][0]["update"] is False
 
 
 def test_a_flag_is_a_const_with_its_rule_in_words_and_its_warnings_go_with_it(studio):
@@ -131,7 +133,7 @@ def test_declarations_are_edited_and_new_custom_fields_declared_from_a_row(studi
     city.add_button.click()  # declared already: said on the row
     assert "declared already" in city.error
     studio.fields.strict.value = True
-    assert mapping is not studio.mapping and studio.mapping._declarations()["strict"] is True
+    assert mapping is not studio.mapping and declared_fields(studio.mapping.schema)["strict"] is True
 
 
 def test_a_constant_is_in_every_body_and_a_bad_one_is_said_on_its_row(studio, df):
@@ -271,3 +273,41 @@ def test_a_send_with_a_journal_resumes_and_an_unknown_outcome_is_an_amber_banner
         again = studio.send(journal=tmp_path / "send.jsonl")  # a rerun: the done rows are not sent, the unknown one is held
         assert len(sandbox.requests) == sent and int(again["attempts"].sum()) == 0
         assert studio.sending.journal.value == ""  # the journal given in code is not typed into the box
+
+
+def test_an_input_with_an_error_stops_send_save_and_code_instead_of_leaving_its_column_out(df, tmp_path, fresh_sandbox):
+    sandbox = fresh_sandbox()
+    with sandbox.client() as client:
+        studio = MappingStudio(df, client=client)
+        studio.columns["Invoice Dt"].options.value = '{"dayfirst": "yes"}'
+        studio.wait()
+        assert "order_info.invoice_date" not in studio.mapping.targets  # previews and plans go on without it
+        for action in (studio.to_code, lambda: studio.save(tmp_path / "m.json"), studio.send):
+            with pytest.raises(kn.MappingError, match="column 'Invoice Dt'"):
+                action()
+        assert len(sandbox.requests) == 0 and not (tmp_path / "m.json").exists()
+        studio.sending.send_button.click()  # a click says it in the banner
+        assert banner_kind(studio) == "failure" and "Invoice Dt" in studio.sending.banner.value
+
+
+def test_a_reopened_mapping_keeps_its_template_and_flags_and_tuple_paths_show_on_their_rows(df):
+    saved = kn.FieldMapping(
+        {("order_info", "order_id"): kn.Digits("Order No"), "customer_info.customer_name": "Cust Name"},
+        template={"order_info": {"order_id": ""}, "customer_info": {"customer_name": ""}},
+    )
+    studio = MappingStudio(df, mapping=saved)
+    studio.wait()
+    assert studio.columns["Order No"].target.value == "order_info.order_id" and "kept as loaded" not in studio.kept_note.value
+    assert studio.mapping.to_bodies(df.head(1).assign(**{"Order No": "24101016"})) == saved.to_bodies(
+        df.head(1).assign(**{"Order No": "24101016"})
+    )
+    with pytest.raises(kn.MappingError, match="not both"):
+        MappingStudio(df, mapping=saved, schema=kn.load_schema())
+
+
+def test_the_studio_reads_its_frame_once(df):
+    frame = df.copy()
+    studio = MappingStudio(frame)
+    first = studio.wait().with_errors
+    frame.loc[:, "Order No"] = "not an id"
+    assert studio.wait().with_errors == first and studio.df["Order No"].iloc[0] != "not an id"

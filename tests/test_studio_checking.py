@@ -35,7 +35,7 @@ def _mapping(id_column: str) -> kn.FieldMapping:
 def test_edits_made_while_a_check_runs_are_checked_once_with_the_latest_mapping():
     check = HeldCheck()
     shown = []
-    background = BackgroundCheck(check, lambda result, error: shown.append((result, error)))
+    background = BackgroundCheck(check, lambda result, error, _note: shown.append((result, error)), lambda: None)
     first, second, third = _mapping("id"), _mapping("name"), kn.FieldMapping(
         {"order_info.order_id": kn.Digits("id"), "customer_info.customer_name": "name"}
     )
@@ -55,7 +55,7 @@ def test_edits_made_while_a_check_runs_are_checked_once_with_the_latest_mapping(
 def test_a_mapping_error_while_checking_is_shown_and_a_failure_to_build_wins_over_a_pending_check():
     check = HeldCheck()
     shown = []
-    background = BackgroundCheck(check, lambda result, error: shown.append((result, error)))
+    background = BackgroundCheck(check, lambda result, error, _note: shown.append((result, error)), lambda: None)
     background.submit(_mapping("no such column"))
     check.release.set()
     assert background.wait() == (None, shown[-1][1]) and "no such column" in shown[-1][1]
@@ -70,3 +70,15 @@ def test_a_mapping_error_while_checking_is_shown_and_a_failure_to_build_wins_ove
     result, error = background.wait()
     assert error is None and result is not None and shown[-1] == (result, None)
     assert all(entry[0] is None or entry[0] is result for entry in shown)  # the held check's result was dropped
+
+
+def test_the_busy_state_shows_on_each_request_and_a_result_carries_its_own_requests_note():
+    check = HeldCheck()
+    events: list[str] = []
+    background = BackgroundCheck(check, lambda result, error, note: events.append(f"shown{note}"), lambda: events.append("busy"))
+    background.submit(_mapping("id"), "; first")
+    assert check.started.wait(timeout=30)
+    background.submit(_mapping("id"), "; second")
+    check.release.set()
+    background.wait()
+    assert events == ["busy", "busy", "shown; second"]  # the first result, superseded, never overwrote the second's state

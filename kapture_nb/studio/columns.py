@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..converters import CONVERTERS, Converter, converter_from_json
 from ..detect import Detection
+from ..display import ERROR_STYLE, NOTE_STYLE
 from ..exceptions import MappingError
 from ..forms.base import Look, parse_json
 from ..mapping import Column
@@ -25,8 +26,6 @@ CONVERTER_CHOICES = [(AS_IS, AS_IS)] + [
 ]
 FIELD_SECTIONS = ("order_info", "customer_info", "enquiry_info")
 FIELD_TYPES = ("string", "integer", "number", "boolean", "date")
-_ERROR_STYLE = "color:#b00020;overflow-wrap:anywhere"
-_NOTE_STYLE = "color:#555;overflow-wrap:anywhere"
 _SAMPLES = 3
 
 
@@ -98,7 +97,7 @@ class ColumnRow:
         head = widgets.HBox(
             [
                 widgets.HTML(f"<b>{html.escape(str(label))}</b>", layout=widgets.Layout(width=_WIDTHS[0])),
-                widgets.HTML(f"<span style='{_NOTE_STYLE}'>{html.escape(samples(column))}</span>", layout=look.input),
+                widgets.HTML(f"<span style='{NOTE_STYLE}'>{html.escape(samples(column))}</span>", layout=look.input),
                 looks,
                 self.target,
                 self.converter,
@@ -157,7 +156,7 @@ class ColumnRow:
         """The row's error in red, else the target's description in grey (its first sentence; the rest on hover)."""
         self.error = error
         if error:
-            self.note.value = f"<span style='{_ERROR_STYLE}'>⚠ {html.escape(error)}</span>"
+            self.note.value = f"<span style='{ERROR_STYLE}'>⚠ {html.escape(error)}</span>"
         else:
             self.note.value = _hinted(description, first_sentence(description)) if description else ""
 
@@ -209,7 +208,7 @@ def first_clause(text: str) -> str:
 def _hinted(full: str, shown: str) -> str:
     """Grey text, the full text on hover when it is shortened."""
     title = f" title='{html.escape(full, quote=True)}'" if shown != full else ""
-    return f"<span style='{_NOTE_STYLE}'{title}>{html.escape(shown)}</span>"
+    return f"<span style='{NOTE_STYLE}'{title}>{html.escape(shown)}</span>"
 
 
 def _field_type(detection: Detection) -> str:

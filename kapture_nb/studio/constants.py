@@ -8,12 +8,11 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from ..display import ERROR_STYLE, NOTE_STYLE
 from ..exceptions import MappingError
 from ..forms.base import Look, parse_json
 
 _OWNER = {"customer_info": "customer", "order_info": "order", "enquiry_info": "enquiry", "contact_info": "contact"}
-_ERROR_STYLE = "color:#b00020;overflow-wrap:anywhere"
-_NOTE_STYLE = "color:#555;overflow-wrap:anywhere"
 
 
 def flag_rule(section: str, on: bool) -> str:
@@ -32,7 +31,7 @@ class Flag:
         self.toggle = widgets.Checkbox(value=value, description=f"{section}.update", indent=False,
                                        layout=widgets.Layout(width="16em"))
         self.rule = widgets.HTML(layout=widgets.Layout(width="auto"))
-        self.note = widgets.HTML(f"<span style='{_NOTE_STYLE}'>suggested: {html.escape(note)}</span>" if note else "",
+        self.note = widgets.HTML(f"<span style='{NOTE_STYLE}'>suggested: {html.escape(note)}</span>" if note else "",
                                  layout=widgets.Layout(width="auto"))
         self.widget = widgets.VBox([widgets.HBox([self.toggle, self.rule], layout=widgets.Layout(
             flex_flow="row wrap", align_items="center", width="auto")), self.note], layout=widgets.Layout(width="auto"))
@@ -75,7 +74,7 @@ class ConstantRow:
     def show(self, error: str | None) -> None:
         """The row's error, or nothing."""
         self.error = error
-        self.note.value = f"<span style='{_ERROR_STYLE}'>⚠ {html.escape(error)}</span>" if error else ""
+        self.note.value = f"<span style='{ERROR_STYLE}'>⚠ {html.escape(error)}</span>" if error else ""
 
 
 class ConstantsView:

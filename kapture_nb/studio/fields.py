@@ -8,6 +8,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from ..display import ERROR_STYLE
 from ..exceptions import MappingError
 from ..forms.base import Look, parse_json
 from ..schema import SECTIONS, SHORTHAND, declared_fields, with_associate_fields
@@ -16,7 +17,6 @@ KEYWORD_OF = {section: keyword for keyword, section in SECTIONS.items()}  # orde
 TYPE_NAMES = ("string", "integer", "number", "boolean", "date", "date-time")  # the types a field's Dropdown offers
 TYPE_SCHEMAS: dict[str, dict[str, Any]] = {name: dict(SHORTHAND[name]) for name in TYPE_NAMES}
 AS_DECLARED = "as declared"  # a declared schema none of TYPE_SCHEMAS spells: kept as it is
-_ERROR_STYLE = "color:#b00020;overflow-wrap:anywhere"
 
 
 def type_of(schema: Mapping[str, Any]) -> str:
@@ -68,7 +68,7 @@ class DeclaredField:
         if why or not isinstance(choices, list) or not choices:
             said = why or f"choices are a JSON list of values, like [\"a\", \"b\"], got {text}"
             kept = html.escape(_dumps(self._declared))
-            self.message.value = f"<span style='{_ERROR_STYLE}'>⚠ {html.escape(said)}; kept: {kept}</span>"
+            self.message.value = f"<span style='{ERROR_STYLE}'>⚠ {html.escape(said)}; kept: {kept}</span>"
             return dict(self._declared)
         self.message.value = ""
         return {**made, "enum": choices}

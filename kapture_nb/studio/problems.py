@@ -6,10 +6,9 @@ import html
 import ipywidgets as widgets
 
 from .. import display
+from ..display import ERROR_STYLE
 from ..forms.base import Look
 from ..livecheck import CheckResult
-
-_ERROR_STYLE = "color:#b00020;overflow-wrap:anywhere"
 
 
 def headline(result: CheckResult) -> str:
@@ -48,7 +47,7 @@ class ProblemsView:
     def show_error(self, message: str) -> None:
         """A mapping the check could not build: its message, and no counts."""
         self.result = None
-        self.table.value = f"<span style='{_ERROR_STYLE}'>⚠ {html.escape(message)}</span>"
+        self.table.value = f"<span style='{ERROR_STYLE}'>⚠ {html.escape(message)}</span>"
         self.paths.options = []
         self.detail.value = ""
 

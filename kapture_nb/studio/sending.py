@@ -25,12 +25,12 @@ if TYPE_CHECKING:
 
 DRY_RUN = "dry run"
 RESULTS_SHOWN = ["order_id", "ok", "http_status", "status", "message", "error", "attempts"]  # the rest: studio.sending.results
-NOT_SENT = "not sent"
+NOT_SENT_PREFIX = "not sent"  # how update_orders begins the error of a row it did not send
 
 
 def not_sent(results: pd.DataFrame) -> pd.Series:
     """The rows update_orders did not send (or, in a dry run, would not): their error says why."""
-    return results["error"].fillna("").astype(str).str.startswith(NOT_SENT) | (
+    return results["error"].fillna("").astype(str).str.startswith(NOT_SENT_PREFIX) | (
         (results["status"] == DRY_RUN) & (results["error"].fillna("") != "")
     )
 
@@ -41,7 +41,7 @@ def failures(results: pd.DataFrame) -> pd.Series:
     return ~results["ok"].astype(bool) & ~would_send
 
 
-def outcome(results: pd.DataFrame, dry_run: bool, at: str) -> tuple[str, str]:
+def batch_outcome(results: pd.DataFrame, dry_run: bool, at: str) -> tuple[str, str]:
     """The banner's kind and sentence for a batch's results."""
     unsent = int(not_sent(results).sum())
     if dry_run:
@@ -67,8 +67,10 @@ class SendView:
         mapping: Callable[[], FieldMapping],
         client: KaptureClient | None,
         current: Any,
+        complete: Callable[[], FieldMapping],
     ) -> None:
         self._df, self._mapping, self.client, self.current = df, mapping, client, current
+        self._complete = complete  # the mapping to send: refused while an input has an error
         self._sending = threading.Lock()
         self.results: pd.DataFrame | None = None
         self.preview_button = widgets.Button(description="Preview", icon="eye", layout=look.button)
@@ -135,7 +137,7 @@ class SendView:
             raise KaptureError("not sent: a send of this studio is still running")
         buttons = (self.dry_run_button, self.send_button)
         try:
-            mapping = self._mapping()
+            mapping = self._complete()
             for button in buttons:
                 button.disabled = True
             self.progress.clear_output()
@@ -151,7 +153,7 @@ class SendView:
                 button.disabled = False
             self._sending.release()
         self.results = results
-        set_banner(self.banner, *outcome(results, dry_run, datetime.now().strftime("%H:%M:%S")))
+        set_banner(self.banner, *batch_outcome(results, dry_run, datetime.now().strftime("%H:%M:%S")))
         self._show_results()
         return results
 

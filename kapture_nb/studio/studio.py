@@ -15,6 +15,7 @@ import pandas as pd
 from .. import paths
 from ..converters import Converter
 from ..detect import detect
+from ..display import ERROR_STYLE
 from ..exceptions import MappingError
 from ..forms.base import Look
 from ..livecheck import CheckResult, LiveCheck
@@ -23,6 +24,7 @@ from ..plan import ChangePlan
 from ..schema import leaf_paths, load_schema, node_at
 from ..schema import template as make_template
 from ..suggest import suggest_mapping
+from ..validation import DEFAULT_REGION
 from .checking import BackgroundCheck
 from .columns import ColumnRow, heading
 from .constants import ConstantRow, ConstantsView
@@ -33,8 +35,10 @@ from .sending import SendView
 if TYPE_CHECKING:
     from ..client import KaptureClient
 
-_ERROR_STYLE = "color:#b00020;overflow-wrap:anywhere"
 _TABS = ("Columns", "Constants and flags", "Custom fields", "Problems", "Preview and plan", "Send", "Keep it")
+
+
+_FLAGGED = ("customer_info", "order_info", "enquiry_info", "contact_info")  # the sections an update flag gates
 
 
 def _flag_section(parts: tuple[str, ...]) -> str | None:
@@ -67,7 +71,7 @@ class MappingStudio:
         schema: Mapping[str, Any] | None = None,
         mapping: FieldMapping | None = None,
         current: Any = None,
-        region: str = "IN",
+        region: str = DEFAULT_REGION,
     ) -> None:
         if not isinstance(df, pd.DataFrame):
             raise MappingError(f"MappingStudio maps a DataFrame, got {type(df).__name__}")
@@ -77,11 +81,13 @@ class MappingStudio:
             raise MappingError(f"the DataFrame has column(s) {named} more than once; rename them apart first")
         if mapping is not None and not isinstance(mapping, FieldMapping):
             raise MappingError(f"mapping= takes a kn.FieldMapping (FieldMapping.from_json(path)), got {type(mapping).__name__}")
-        self.df, self.client, self.region = df, client, region
+        if mapping is not None and schema is not None:
+            raise MappingError("give schema= or mapping=, not both: a mapping carries its schema (FieldMapping(..., schema=))")
+        self.client, self.region = client, region
         self.check = LiveCheck(df, region=region)
-        self._checks = BackgroundCheck(self.check, self._shown)
+        self.df = self.check.df  # a copy: what is checked is what is sent, whatever happens to the caller's frame later
+        self._checks = BackgroundCheck(self.check, self._shown, self._checking)
         self._mapping: FieldMapping | None = None
-        self._spoiled = ""
         self._ready = False
         self._checked: dict[tuple[str, str, str], str | None] = {}  # (path, source, declarations) -> the path's error
         look = self._look = Look()
@@ -98,7 +104,7 @@ class MappingStudio:
             for label in df.columns
         }
         self.problems_view = ProblemsView(look)
-        self.sending = SendView(look, df, lambda: self.mapping, client, current)
+        self.sending = SendView(look, self.df, lambda: self.mapping, client, current, self._complete_mapping)
         if suggestion is not None:
             self._load(suggestion.mapping, suggestion.review)
         else:
@@ -127,25 +133,32 @@ class MappingStudio:
         shown: set[Hashable] = set()
         for place, source in base.targets.items():
             parts = paths.parse(place)
-            path = place if isinstance(place, str) else ".".join(parts)
+            joined = paths.join(parts)  # a tuple path of parts without dots is a plain dotted one
             if isinstance(source, Const):
                 section = _flag_section(parts)
                 if section is not None and isinstance(source.value, bool):
                     self._flags[section] = source.value
+                elif isinstance(joined, str):
+                    self.constants.add(joined, source.value)  # the studio is not ready: no check yet
                 else:
-                    self.constants.add(path, source.value)  # the studio is not ready: no check yet
+                    self._kept[place] = source
                 continue
             label = source.label if isinstance(source, Column) else source.column if isinstance(source, Converter) else source
-            if not isinstance(place, str) or (callable(source) and not isinstance(source, Converter)) or (
+            if not isinstance(joined, str) or (callable(source) and not isinstance(source, Converter)) or (
                 label not in self.columns or label in shown
             ):
                 self._kept[place] = source
                 continue
             shown.add(label)
-            self.columns[label].load(path, source, said.get(label))
+            self.columns[label].load(joined, source, said.get(label))
         for label, row in self.columns.items():
             if label not in shown:
                 row.load(None, None)
+        for section, value in base.template.items():  # the template's flags (none: false) are the toggles' first state
+            items = enumerate(value) if isinstance(value, list) else [(None, value)]
+            for number, item in items if section in _FLAGGED else ():
+                if isinstance(item, dict):
+                    self._flags.setdefault(section if number is None else f"{section}.{number}", item.get("update") is True)
 
     def _build_widget(self) -> None:
         look = self._look
@@ -170,6 +183,7 @@ class MappingStudio:
         self.widget.add_class("kapture-studio")
 
     def _kept_html(self) -> str:
+        """The note naming the targets no row shows (sent as loaded)."""
         if not self._kept:
             return ""
         listed = ", ".join(f"{paths.join(paths.parse(place))} <- {source!r}" for place, source in self._kept.items())
@@ -187,10 +201,8 @@ class MappingStudio:
             self._mapping = None
             self._checks.fail(str(exc))
             return
-        bad = sum(1 for row in self.columns.values() if row.error) + sum(1 for row in self.constants.rows if row.error)
-        self._spoiled = f"; {bad} input(s) with a mapping error, not sent (see their rows)" if bad else ""
-        self.title.value = f"<h3>Mapping studio: checking {len(self.df):,} rows...</h3>"
-        self._checks.submit(self._mapping)
+        bad = len(self._bad_inputs())
+        self._checks.submit(self._mapping, f"; {bad} input(s) with a mapping error, not sent (see their rows)" if bad else "")
 
     def wait(self) -> CheckResult:
         """The check of the latest edit, once it is done; MappingError when the inputs make no mapping."""
@@ -209,20 +221,32 @@ class MappingStudio:
         """Why the inputs make no mapping (waiting for the latest check), or None."""
         return self._checks.wait()[1]
 
-    def _shown(self, result: CheckResult | None, error: str | None) -> None:
-        """Show a check's counts in the title and the problems view (called from the checking thread)."""
+    def _checking(self) -> None:
+        """The title while a check runs."""
+        self.title.value = f"<h3>Mapping studio: checking {len(self.df):,} rows...</h3>"
+
+    def _shown(self, result: CheckResult | None, error: str | None, note: str) -> None:
+        """Show a check's counts (and the edit's note) in the title and the problems view (called from the checking thread)."""
         if result is None:
-            self.title.value = f"<h3>Mapping studio</h3><p style='{_ERROR_STYLE}'>⚠ {html.escape(error or '')}</p>"
+            self.title.value = f"<h3>Mapping studio</h3><p style='{ERROR_STYLE}'>⚠ {html.escape(error or '')}</p>"
             self.problems_view.show_error(error or "")
         else:
-            self.title.value = f"<h3>{html.escape(headline(result))}{html.escape(self._spoiled)}</h3>"
+            self.title.value = f"<h3>{html.escape(headline(result))}{html.escape(note)}</h3>"
             self.problems_view.show(result)
+
+    def _bad_inputs(self) -> list[str]:
+        """The inputs with a mapping error (left out of the mapping), named."""
+        columns = [f"column {label!r}" for label, row in self.columns.items() if row.error]
+        return columns + [f"constant {row.path.value or '(no path)'}" for row in self.constants.rows if row.error]
 
     def _build(self) -> FieldMapping:
         schema = self.fields.schema()
         shape = schema if schema is not None else load_schema()
         key = json.dumps(self.fields.arguments(), sort_keys=True, default=repr)
-        choices = [path for path in leaf_paths(shape) if not path.endswith(".associate_fields")] + self.fields.paths()
+        choices = [
+            path for path in leaf_paths(shape)
+            if not path.endswith(".associate_fields") and _flag_section(paths.parse(path)) is None  # flags: their own tab
+        ] + self.fields.paths()
         targets: dict[paths.Path, Any] = {}
         owner: dict[str, str] = {}
 
@@ -259,10 +283,16 @@ class MappingStudio:
                 constant.show(None)
                 continue
             place(path, Const(value), f"constant {path}", partial(_show_constant, constant))
-        for section, flag in self.constants.flags.items():
-            targets[f"{section}.update"] = Const(flag.toggle.value)
         targets.update(self._kept)
-        return FieldMapping(targets, template=self._template, missing=self._missing, schema=schema)
+        plain = FieldMapping(targets, template=self._template, missing=self._missing, schema=schema)
+        flags: dict[paths.Path, Any] = {  # a constant only where it differs from the template's: a reopened mapping stays
+            f"{section}.update": Const(flag.toggle.value)
+            for section, flag in self.constants.flags.items()
+            if flag.toggle.value != (paths.get(plain.template, f"{section}.update") is True)
+        }
+        if not flags:
+            return plain
+        return FieldMapping({**targets, **flags}, template=self._template, missing=self._missing, schema=schema)
 
     def _flag_paths(self, targets: Mapping[paths.Path, Any]) -> list[str]:
         """Show a flag per section the targets send; their paths."""
@@ -289,11 +319,13 @@ class MappingStudio:
         return self._checked[checked]
 
     def _description(self, shape: Mapping[str, Any], path: str) -> str:
+        """The schema's description of a path (a declared custom field's type, for those)."""
         node, _free = node_at(shape, paths.parse(path))
         said = node.get("description") if node is not None else None
         return said if isinstance(said, str) else self.fields.description(path)
 
     def _declare(self, row: ColumnRow, section: str, name: str, kind: str) -> None:
+        """Declare a new custom field from a row's inputs and target it; the error on the row if it cannot be."""
         try:
             path = self.fields.declare(section, name, kind)
         except MappingError as exc:
@@ -337,27 +369,41 @@ class MappingStudio:
         self.constants.add(path, value)
 
     def to_code(self) -> str:
-        """The Python that builds the same mapping and schema."""
-        return self.mapping.to_code()
+        """The Python that builds the same mapping and schema (MappingError while an input has an error)."""
+        return self._complete_mapping().to_code()
 
     def save(self, path: str | FilePath) -> None:
-        """Write the mapping and its custom-field declarations as JSON (FieldMapping.from_json, kapture-nb send --mapping)."""
-        self.mapping.to_json(path)
+        """Write the mapping and its custom-field declarations as JSON (FieldMapping.from_json, kapture-nb send --mapping);
+        MappingError while an input has an error."""
+        self._complete_mapping().to_json(path)
+
+    def _complete_mapping(self) -> FieldMapping:
+        """The mapping of every input: refused while one has an error, so nothing is sent or kept without it unnoticed."""
+        bad = self._bad_inputs()
+        if bad:
+            raise MappingError(
+                f"{', '.join(bad)}: a mapping error (see the row); fix it, or set the column to \"not sent\" or remove "
+                "the constant, first"
+            )
+        return self.mapping
 
     def _saved(self, path: str) -> str:
+        """Save (the Save button), and say where."""
         self.save(path)
         return f"saved to {path}"
 
     def _coded(self) -> str:
+        """Show the code (the Code button)."""
         self.code.value = self.to_code()
         return ""
 
     def _keep(self, action: Callable[[], str]) -> None:
+        """Run a Keep-it button's action; what it says, or its error, under the buttons."""
         try:
             said = action()
             self.keep_note.value = html.escape(said)
         except (MappingError, OSError) as exc:
-            self.keep_note.value = f"<span style='{_ERROR_STYLE}'>⚠ {html.escape(str(exc))}</span>"
+            self.keep_note.value = f"<span style='{ERROR_STYLE}'>⚠ {html.escape(str(exc))}</span>"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
