@@ -86,6 +86,15 @@ def test_a_bad_option_or_an_unknown_path_is_an_error_on_its_row_not_an_exception
     assert "is the target of column 'Mobile' already" in city.error
 
 
+def test_target_choices_say_what_each_path_is_and_a_picked_one_leaves_the_path_alone_in_the_box(studio):
+    city = studio.columns["City"]
+    choice = next(option for option in city.target.options if option.startswith("customer_info.state —"))
+    assert choice == "customer_info.state — Customer's state."  # typing "state" finds it by its description too
+    city.target.value = choice
+    studio.wait()
+    assert city.target.value == "customer_info.state" and studio.mapping.targets["customer_info.state"] == kn.Text("City")
+
+
 def test_changing_a_target_changes_what_is_checked(studio):
     assert errors_at(studio, "customer_info.phone") == 1
     studio.columns["Mobile"].target.value = "contact_info.0.contact_person_phone"
@@ -124,7 +133,7 @@ def test_declarations_are_edited_and_new_custom_fields_declared_from_a_row(studi
     city.field_name.value, city.field_section.value, city.field_type.value = "town", "order_info", "string"
     city.add_button.click()
     assert city.target.value == "order_info.associate_fields.town"
-    assert "order_info.associate_fields.town" in city.target.options
+    assert 'order_info.associate_fields.town — custom field ({"type": "string"})' in city.target.options
     mapping = studio.mapping
     assert mapping.targets["order_info.associate_fields.town"] == kn.Text("City")
     assert mapping.schema["properties"]["order_info"]["properties"]["associate_fields"]["properties"]["town"] == {
@@ -141,10 +150,20 @@ def test_a_constant_is_in_every_body_and_a_bad_one_is_said_on_its_row(studio, df
     bodies = studio.mapping.build(df).bodies
     assert {body["order_info"]["remarks"] for body in bodies} == {"bulk update"}
     row = studio.constants.rows[-1]
-    row.value.value = "bulk update"
-    assert "text goes in double quotes" in row.error and "order_info.remarks" not in studio.mapping.targets
+    assert type(row.field).__name__ == "StringField"  # the order form's own field for the path
+    row.field.widget.value = "from the box"
+    studio.wait()
+    assert studio.mapping.targets["order_info.remarks"] == kn.Const("from the box")
+    studio.columns["Qty"].target.value = NOT_SENT  # its path is the constant's now
+    row.path.value = "order_info.associate_fields.qty"  # an integer field: the text does not fit it
+    studio.wait()
+    assert "kept as loaded: 'from the box'" in row.error and "order_info.associate_fields.qty" not in studio.mapping.targets
+    row.field.widget.text.value = "3"  # typed into the number box
+    studio.wait()
+    assert row.error is None and studio.mapping.targets["order_info.associate_fields.qty"] == kn.Const(3)
     row.path.value = "customer_info.update"
-    row.value.value = "true"
+    row.field.widget.value = True
+    studio.wait()
     assert "update flag" in row.error
 
 

@@ -55,14 +55,16 @@ def top(element) -> None:
 
 
 def pick_target(page, row, part: str, path: str) -> None:
-    """Type part of a path in the row's target box, check the box offers ``path``, take it and press Enter."""
+    """Type part of a path in the row's target box, check the box offers ``path`` (with what it is), take that choice
+    and press Enter."""
     target = row.locator("input[list]")
     target.fill(part)
     offered = target.evaluate(
         "box => [...box.list.options].map(o => o.value).filter(v => v.toLowerCase().includes(box.value.toLowerCase()))"
     )
-    assert path in offered, offered
-    target.fill(path)
+    choice = next((option for option in offered if option.split(" — ")[0] == path), None)
+    assert choice is not None, offered
+    target.fill(choice)
     target.press("Enter")
 
 

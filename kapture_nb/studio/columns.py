@@ -17,6 +17,7 @@ from ..forms.base import Look, parse_json
 from ..mapping import Column
 
 NOT_SENT = "not sent"
+DESCRIBED = " — "  # between a target choice's path and what it is (the first sentence of its description)
 NEW_FIELD = "new custom field..."
 AS_IS = "as is"
 # The converters in the order the analyst meets them; the values are their saved names (Converter.type).
@@ -127,7 +128,8 @@ class ColumnRow:
         self.suggestion.layout.display = "" if suggested else "none"
 
     def set_paths(self, paths: list[str]) -> None:
-        """The target's choices: these paths, then "not sent" and "new custom field..."."""
+        """The target's choices: these paths (each may say what it is after DESCRIBED: typing searches that too), then
+        "not sent" and "new custom field..."."""
         self.target.options = [*paths, NOT_SENT, NEW_FIELD]
 
     def accept(self) -> None:
@@ -137,7 +139,7 @@ class ColumnRow:
 
     def path(self) -> str | None:
         """The target path typed or picked; None when not sent (or while a new custom field is being named)."""
-        value = self.target.value.strip()
+        value = self.target.value.split(DESCRIBED, 1)[0].strip()
         return None if value in ("", NOT_SENT, NEW_FIELD) else value
 
     def source(self) -> Any:
@@ -167,6 +169,12 @@ class ColumnRow:
         self._on_change()
 
     def _target_changed(self, _change: Mapping[str, Any]) -> None:
+        if DESCRIBED in self.target.value:  # a choice picked with its description: the box keeps the path alone
+            self._quiet, quiet = True, self._quiet
+            try:
+                self.target.value = self.target.value.split(DESCRIBED, 1)[0].strip()
+            finally:
+                self._quiet = quiet
         self.new_field.layout.display = "" if self.target.value == NEW_FIELD else "none"
         self._changed()
 

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import ipywidgets as widgets
 
+from .. import paths
 from ..display import ERROR_STYLE, NOTE_STYLE
 from ..exceptions import MappingError
-from ..forms.base import Look, parse_json
+from ..forms.base import NOTHING, Field, FormContext, Look
+from ..forms.registry import default_registry
 
 _OWNER = {"customer_info": "customer", "order_info": "order", "enquiry_info": "enquiry", "contact_info": "contact"}
 
@@ -48,28 +49,58 @@ class Flag:
 
 
 class ConstantRow:
-    """A constant: ``path`` and ``value`` (JSON: text in quotes) Texts, a Remove button and the row's error."""
+    """A constant: ``path`` (a Text), its value in the order form's own field for that path (``field``: a text box, a
+    number box, a checkbox, a choice; JSON where the schema says nothing), a Remove button and the row's error."""
 
-    def __init__(self, path: str, value: Any, look: Look, on_change: Callable[[], None],
-                 on_remove: Callable[[ConstantRow], None]) -> None:
+    def __init__(
+        self,
+        path: str,
+        value: Any,
+        look: Look,
+        on_change: Callable[[], None],
+        on_remove: Callable[[ConstantRow], None],
+        node_for: Callable[[str], Mapping[str, Any]],
+    ) -> None:
+        self._node_for = node_for
+        self._on_change = on_change
+        self._ctx = FormContext(default_registry(), on_change)
         self.path = widgets.Text(value=path, placeholder="order_info.remarks", continuous_update=False, layout=look.input)
-        self.value = widgets.Text(value=json.dumps(value, ensure_ascii=False), placeholder='"bulk update"',
-                                  continuous_update=False, layout=look.input)
+        self.value_box = widgets.Box(layout=widgets.Layout(width="auto", flex="1 1 16em"))
+        self.field = self._field_for(path, value)
         self.remove_button = widgets.Button(description="Remove", icon="trash", layout=look.button)
         self.remove_button.on_click(lambda _button: on_remove(self))
         self.note = widgets.HTML(layout=look.message)
         self.error: str | None = None
-        self.widget = widgets.VBox([widgets.HBox([self.path, widgets.HTML("="), self.value, self.remove_button],
+        self.widget = widgets.VBox([widgets.HBox([self.path, widgets.HTML("="), self.value_box, self.remove_button],
                                                  layout=look.row), self.note], layout=look.column)
-        self.path.observe(lambda _change: on_change(), "value")
-        self.value.observe(lambda _change: on_change(), "value")
+        self.path.observe(self._path_changed, "value")
+
+    def _field_for(self, path: str, value: Any) -> Field:
+        """The form's field for the node at ``path`` holding ``value`` (kept and flagged there when it does not fit)."""
+        parts = paths.parse(path.strip()) if path.strip() else ()
+        node = self._node_for(path.strip()) if parts else {}
+        field = self._ctx.build(node, parts[-1] if parts else "value", None)
+        with self._ctx.quiet():  # shown, not an edit: the studio checks once the row is in place
+            field.value = value
+        self.value_box.children = [field.view]
+        return field
+
+    def _path_changed(self, _change: Mapping[str, Any]) -> None:
+        """Another path: the value moves into that path's field (as it is, where it fits)."""
+        held = self.field.kept if self.field.kept is not NOTHING else self.field.value if self.field.present else ""
+        self.field = self._field_for(self.path.value, held)
+        self._on_change()
 
     def constant(self) -> tuple[str, Any]:
-        """The path and the value; MappingError when the value is no JSON."""
-        value, why = parse_json(self.value.value)
-        if why:
-            raise MappingError(f"the value is not JSON ({why}); text goes in double quotes: \"bulk update\"")
-        return self.path.value.strip(), value
+        """The path and the value; MappingError when the field holds none or one it cannot send."""
+        said = self.field.problems()
+        if said:
+            raise MappingError(f"the value: {said[0].message}")
+        if self.field.kept is not NOTHING:
+            raise MappingError(f"the value: {self.field.kept_note()}")
+        if not self.field.present:
+            raise MappingError("the constant has no value yet")
+        return self.path.value.strip(), self.field.value
 
     def show(self, error: str | None) -> None:
         """The row's error, or nothing."""
@@ -80,15 +111,18 @@ class ConstantRow:
 class ConstantsView:
     """The flags of the sections the mapping sends, and the constants (``add(path, value)``)."""
 
-    def __init__(self, look: Look, on_change: Callable[[], None], defaults: dict[str, bool]) -> None:
+    def __init__(
+        self, look: Look, on_change: Callable[[], None], defaults: dict[str, bool], node_for: Callable[[str], Mapping[str, Any]]
+    ) -> None:
         self._look = look
+        self._node_for = node_for  # a path's schema node ({} where the schema has none): its field shows the value
         self._on_change = on_change
         self._defaults = defaults  # section -> the template's flag
         self.flags: dict[str, Flag] = {}  # by section
         self.rows: list[ConstantRow] = []
         self.notes: dict[str, str] = {}  # section -> why a suggestion turns its flag on
         self.add_button = widgets.Button(description="Add a constant", icon="plus", layout=look.button)
-        self.add_button.on_click(lambda _button: self.add("", ""))
+        self.add_button.on_click(lambda _button: self.add("", ""))  # a path first: its field follows
         self.flag_box = widgets.VBox(layout=look.column)
         self.row_box = widgets.VBox(layout=look.column)
         self.widget = widgets.VBox([widgets.HTML("<b>Update flags</b>"), self.flag_box,
@@ -110,7 +144,7 @@ class ConstantsView:
 
     def add(self, path: str, value: Any) -> ConstantRow:
         """A new constant row (the path may be empty until typed)."""
-        row = ConstantRow(path, value, self._look, self._on_change, self._remove)
+        row = ConstantRow(path, value, self._look, self._on_change, self._remove, self._node_for)
         self.rows.append(row)
         self.row_box.children = [r.widget for r in self.rows]
         self._on_change()

@@ -26,7 +26,7 @@ from ..schema import template as make_template
 from ..suggest import suggest_mapping
 from ..validation import DEFAULT_REGION
 from .checking import BackgroundCheck
-from .columns import ColumnRow, heading
+from .columns import DESCRIBED, ColumnRow, first_sentence, heading
 from .constants import ConstantRow, ConstantsView
 from .fields import FieldsView
 from .problems import ProblemsView, headline
@@ -91,10 +91,11 @@ class MappingStudio:
         self._ready = False
         self._checked: dict[tuple[str, str, str], str | None] = {}  # (path, source, declarations) -> the path's error
         look = self._look = Look()
+        self._request_schema = load_schema()
         defaults = {section: value.get("update") is True for section, value in make_template(load_schema()).items()
                     if isinstance(value, dict)} | {"contact_info": False}
         self.fields = FieldsView(look, self.refresh)
-        self.constants = ConstantsView(look, self.refresh, defaults)
+        self.constants = ConstantsView(look, self.refresh, defaults, self._node_for)
         suggestion = suggest_mapping(df, schema, region=region) if mapping is None else None
         detections = suggestion.detections if suggestion is not None else {}
         self.columns: dict[Hashable, ColumnRow] = {
@@ -241,12 +242,9 @@ class MappingStudio:
 
     def _build(self) -> FieldMapping:
         schema = self.fields.schema()
-        shape = schema if schema is not None else load_schema()
+        shape = schema if schema is not None else self._request_schema
         key = json.dumps(self.fields.arguments(), sort_keys=True, default=repr)
-        choices = [
-            path for path in leaf_paths(shape)
-            if not path.endswith(".associate_fields") and _flag_section(paths.parse(path)) is None  # flags: their own tab
-        ] + self.fields.paths()
+        choices = self._choices(shape)
         targets: dict[paths.Path, Any] = {}
         owner: dict[str, str] = {}
 
@@ -317,6 +315,24 @@ class MappingStudio:
             except MappingError as exc:
                 self._checked[checked] = str(exc)
         return self._checked[checked]
+
+    def _choices(self, shape: Mapping[str, Any]) -> list[str]:
+        """The target choices: each documented leaf and declared custom field, with what it is (flags have their own tab)."""
+        found = [
+            path for path in leaf_paths(shape)
+            if not path.endswith(".associate_fields") and _flag_section(paths.parse(path)) is None
+        ] + self.fields.paths()
+        described = [(path, first_sentence(self._description(shape, path))) for path in found]
+        return [f"{path}{DESCRIBED}{said}" if said else path for path, said in described]
+
+    def _node_for(self, path: str) -> Mapping[str, Any]:
+        """The schema node at a path (with the declared custom fields); {} where the schema has none."""
+        shape = self.fields.schema() or self._request_schema
+        try:
+            node, _free = node_at(shape, paths.parse(path))
+        except (TypeError, ValueError):
+            return {}
+        return node if node is not None else {}
 
     def _description(self, shape: Mapping[str, Any], path: str) -> str:
         """The schema's description of a path (a declared custom field's type, for those)."""
