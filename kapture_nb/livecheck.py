@@ -142,7 +142,7 @@ class LiveCheck:
         self._leaves: dict[Hashable, _Leaf] = {}
         self._structures: dict[Hashable, list[FieldError]] = {}
         self._ids: dict[Hashable, tuple[list[int | None], list[tuple[int, tuple[Any, ...]]]]] = {}
-        self._local: dict[int, tuple[Mapping[str, Any], bool]] = {}
+        self._local: dict[Hashable, bool] = {}
 
     def run(self, mapping: FieldMapping) -> CheckResult:
         """The frame's problems under ``mapping`` (MappingError when it cannot map the frame at all)."""
@@ -155,13 +155,16 @@ class LiveCheck:
         mapping.check_frame(self.df)
         validator_for(mapping.schema, self.region)  # checks a user's schema first: the fields' validators are cut from it
         schema = mapping.schema if mapping.schema is not None else self._request_schema
+        schema_key = _json_key(schema)  # the caches' keys hold the schema's content, never an object's id
         targets = mapping.target_list()
         mapped = [self._map(mapping, position, target) for position, target in enumerate(targets)]
         shown = {str(t.path): (t.column, m.values) for t, m in zip(targets, mapped, strict=True)}
-        if not self._is_local(schema) or any(m.nested for m in mapped) or _order_id_inside(targets):
+        if not self._is_local(schema, schema_key) or any(m.nested for m in mapped) or _order_id_inside(targets):
             return self._whole(mapping, targets, mapped, shown)
         labels = self._labels
-        leaf_rows = [self._leaf_rows(schema, mapping, t, m, targets, mapped) for t, m in zip(targets, mapped, strict=True)]
+        leaf_rows = [
+            self._leaf_rows(schema, schema_key, mapping, t, m, targets, mapped) for t, m in zip(targets, mapped, strict=True)
+        ]
         rows: list[tuple[Any, ...]] = list(mapping.column_warnings(self.df))
         where: list[list[int]] = [[] for _ in rows]
         for m in mapped:  # the cells that could not be mapped, target by target as validate lists them
@@ -172,11 +175,15 @@ class LiveCheck:
             unmapped.setdefault(problem[1], set()).update(self._same_label(position))
         found: list[tuple[int, int, tuple[Any, ...]]] = []  # (position, order within the row, problem row)
         for found_at, leaf in enumerate(leaf_rows):
-            found += [(position, found_at, (labels[position], *error)) for position, error in leaf]
+            found += [
+                (position, found_at, (labels[position], *error))
+                for position, error in leaf
+                if position not in unmapped.get(error.path, ())  # the cell's own problem says it already
+            ]
         order_ids, duplicates = self._order_ids(mapping, targets, mapped)
         flagged: dict[Any, tuple[tuple[Any, ...], list[int]]] = {}
         for group_key, members in self._groups(targets, mapped, order_ids).items():
-            structural = self._structure(mapping, schema, targets, mapped, group_key, members[0], leaf_rows)
+            structural = self._structure(mapping, schema_key, targets, mapped, group_key, members[0], leaf_rows)
             for error in structural:
                 owner = _owner(error.path, targets, mapped, members[0])
                 kept = [p for p in members if p not in unmapped.get(error.path, ())]  # the cell's own problem says it
@@ -244,21 +251,18 @@ class LiveCheck:
             done = _remember(self._mapped, key, _Mapped(raw, values, problems, states, nested))
         return done
 
-    def _is_local(self, schema: Mapping[str, Any]) -> bool:
+    def _is_local(self, schema: Mapping[str, Any], schema_key: str) -> bool:
         """Whether no object or array of the schema ties its fields together (and no $ref reaches elsewhere)."""
-        # _local holds each schema it has seen, so their ids, which the other caches' keys use, are never reused
-        held = self._local.get(id(schema))
-        if held is None or held[0] is not schema:
-            held = self._local[id(schema)] = (schema, _local(schema))
-        return held[1]
+        held = self._local.get(schema_key)
+        return _remember(self._local, schema_key, _local(schema)) if held is None else held
 
     def _leaf_rows(
-        self, schema: Mapping[str, Any], mapping: FieldMapping, target: Target, m: _Mapped,
+        self, schema: Mapping[str, Any], schema_key: str, mapping: FieldMapping, target: Target, m: _Mapped,
         targets: list[Target], mapped: list[_Mapped],
     ) -> list[tuple[int, FieldError]]:
         """The target's own problems, a (position, error) each: its distinct values checked once each."""
         code_key, codes, codes_key = _country_code(schema, mapping, target, targets, mapped)
-        leaf_key = (target.parts, _json_key(target.node), code_key, self.region, id(schema))
+        leaf_key = (target.parts, _json_key(target.node), code_key, self.region, schema_key)
         key = (_source_key(target), mapping.missing, leaf_key, codes_key)
         done = self._checked.get(key)
         if done is not None:
@@ -324,11 +328,11 @@ class LiveCheck:
         return groups
 
     def _structure(
-        self, mapping: FieldMapping, schema: Mapping[str, Any], targets: list[Target], mapped: list[_Mapped],
+        self, mapping: FieldMapping, schema_key: str, targets: list[Target], mapped: list[_Mapped],
         group_key: tuple[Any, ...], position: int, leaf_rows: list[list[tuple[int, FieldError]]],
     ) -> list[FieldError]:
         """The problems rows of this kind share: the full validator's on one of them, less that row's fields' own."""
-        key = (tuple(_source_key(t) for t in targets), mapping.missing, _json_key(mapping.template), id(schema), group_key)
+        key = (tuple(_source_key(t) for t in targets), mapping.missing, _json_key(mapping.template), schema_key, group_key)
         done = self._structures.get(key)
         if done is not None:
             return done
@@ -364,7 +368,7 @@ def _source_key(target: Target) -> Hashable:
         kind = ("column", type(source).__name__, target.column)
     else:
         kind = ("callable", id(source), source)  # the source itself keeps its id from being reused
-    return (target.parts, kind, target.date_format)
+    return (target.parts, kind, type(target.column).__name__, target.column, target.date_format)
 
 
 def _json_key(value: Any) -> str:
@@ -447,7 +451,8 @@ def _leaf(schema: Mapping[str, Any], target: Target, code_key: str | None, regio
     wrapper: dict[str, Any] = inner
     for depth in range(len(target.parts) - 1, 0, -1):
         above, _free = node_at(schema, target.parts[: depth - 1])
-        if isinstance(above, Mapping) and "items" in above and not above.get(FREE_FORM) and target.parts[depth - 1].isdigit():
+        listed = isinstance(above, Mapping) and "items" in above and not above.get(FREE_FORM)
+        if listed and paths.is_index(target.parts[depth - 1]):
             wrapper = {"type": "array", "items": wrapper}
         else:
             wrapper = {"type": "object", "properties": {target.parts[depth - 1]: wrapper}}
@@ -461,7 +466,7 @@ def _probe(parts: tuple[str, ...], value: Any, code_key: str | None, code: Any) 
         inner[code_key] = code
     node: Any = inner
     for part in reversed(parts[:-1]):
-        node = [{} for _ in range(int(part))] + [node] if part.isdigit() else {part: node}
+        node = [{} for _ in range(int(part))] + [node] if paths.is_index(part) else {part: node}
     return node
 
 

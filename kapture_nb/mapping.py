@@ -226,6 +226,8 @@ class FieldMapping:
             column = source.column
         elif isinstance(source, Column):
             column = source.label
+            if column is None:
+                raise MappingError(f"target {path!r}: a column labelled None cannot be read; rename it (df.rename(columns=...))")
             try:
                 hash(column)
             except TypeError:
@@ -375,9 +377,9 @@ class FieldMapping:
             parent, last = target.parts[:-1], target.parts[-1]
             held = paths.get_parts(self.template, parent)
             outer = paths.get_parts(self.template, parent[:-1]) if parent and held is None else None
-            if isinstance(held, dict) or (isinstance(held, list) and last.isdigit() and int(last) < len(held)):
+            if isinstance(held, dict) or (isinstance(held, list) and paths.is_index(last) and int(last) < len(held)):
                 direct.append((_slot(parents, parent), int(last) if isinstance(held, list) else last, values))
-            elif isinstance(outer, dict) and not last.isdigit():
+            elif isinstance(outer, dict) and not paths.is_index(last):
                 new_objects.setdefault((_slot(parents, parent[:-1]), parent[-1]), []).append((last, values))
             else:
                 generic.append((target.parts, values))
@@ -637,7 +639,7 @@ def _check_fits(template: dict[str, Any], parts: tuple[str, ...]) -> None:
         node = node.get(part) if isinstance(node, dict) else node[int(part)] if int(part) < len(node) else None
         if node is None:
             return  # made when a row has a value
-        wanted = list if parts[depth + 1].isdigit() else dict
+        wanted = list if paths.is_index(parts[depth + 1]) else dict
         if not isinstance(node, wanted):
             raise MappingError(
                 f"target {paths.join(parts)!r} needs a {'list' if wanted is list else 'dict'} at "
@@ -662,7 +664,7 @@ def _check_overlaps(targets: list[tuple[str, ...]]) -> None:
     items: dict[tuple[str, ...], set[int]] = {}
     for parts in targets:
         for depth, part in enumerate(parts):
-            if part.isdigit():
+            if paths.is_index(part):
                 items.setdefault(parts[:depth], set()).add(int(part))
     for array, indices in items.items():
         if indices != set(range(len(indices))):

@@ -26,6 +26,11 @@ def parse(path: Path) -> tuple[str, ...]:
     return tuple(path.split("."))
 
 
+def is_index(part: str) -> bool:
+    """Whether a path part names an array item: ASCII digits only ("²" and "٣" are keys)."""
+    return part.isascii() and part.isdigit()
+
+
 def join(parts: Iterable[Any]) -> Path:
     """Make the path of these parts: a dotted string, or a tuple when a part holds a dot."""
     parts = tuple(str(part) for part in parts)
@@ -37,7 +42,7 @@ def join(parts: Iterable[Any]) -> Path:
 def _step(container: Any, part: str) -> Any:
     if isinstance(container, dict):
         return container.get(part, _MISSING)
-    if isinstance(container, list) and part.isdigit():
+    if isinstance(container, list) and is_index(part):
         index = int(part)
         return container[index] if index < len(container) else _MISSING
     return _MISSING
@@ -76,7 +81,7 @@ def set_parts(body: Any, parts: tuple[str, ...], value: Any, new_item: Any = Non
     for depth, (part, following) in enumerate(pairwise(parts)):
         child = _step(node, part)
         if child is _MISSING or not isinstance(child, (dict, list)):
-            if following.isdigit():
+            if is_index(following):
                 child = []
             elif isinstance(node, list) and new_item is not None:
                 child = new_item(parts[:depth])
@@ -91,7 +96,7 @@ def _put(container: Any, part: str, value: Any) -> None:
     if isinstance(container, dict):
         container[part] = value
         return
-    if isinstance(container, list) and part.isdigit():
+    if isinstance(container, list) and is_index(part):
         index = int(part)
         if index > len(container):
             raise IndexError(f"list index {index} leaves a gap after item {len(container) - 1}")

@@ -9,6 +9,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from . import paths
+
 ENDPOINT = "/ms/customer/order/api/v1/add-update"
 """The path of Add Order and Update Order, the one URL the schemas describe."""
 REQUEST_SCHEMA = "update_order.request.schema.json"
@@ -228,7 +230,7 @@ def node_at(schema: Mapping[str, Any], parts: tuple[str, ...]) -> tuple[Mapping[
             declared = node.get("properties", {}).get(part) if isinstance(node.get("properties"), Mapping) else None
             node = declared if declared is not None else {}
         elif "items" in node:
-            node = node["items"] if part.isdigit() else None
+            node = node["items"] if paths.is_index(part) else None
         else:
             node = node.get("properties", {}).get(part)
         if node is None:

@@ -729,7 +729,7 @@ def _order_key(body: Any, path: paths.Path) -> tuple[int, ...]:
             keys = list(node)
             key.append(keys.index(part) if part in node else len(keys))
             node = node.get(part)
-        elif isinstance(node, list) and part.isdigit():
+        elif isinstance(node, list) and paths.is_index(part):
             key.append(int(part))
             node = node[int(part)] if int(part) < len(node) else None
         else:

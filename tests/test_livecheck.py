@@ -221,3 +221,22 @@ def test_the_frame_is_read_once_so_later_edits_to_it_do_not_mix_with_cached_valu
     assert LiveCheck(df).run(mapping).with_errors == 0
     with pytest.raises(kn.MappingError, match="FieldMapping"):
         check.run({"order_info.order_id": "id"})  # type: ignore[arg-type]
+
+
+def test_a_converter_moved_to_another_column_reads_that_column():
+    df = pd.DataFrame({"id": ["1", "2"], "name": ["Asha", "Ravi"], "contact": ["", ""]})
+    check = LiveCheck(df)
+    base = {"order_info.order_id": "id"}
+    _same_as_validate(check, kn.FieldMapping({**base, "customer_info.customer_name": kn.Text("name")}))
+    result = _same_as_validate(check, kn.FieldMapping({**base, "customer_info.customer_name": kn.Text("contact")}))
+    assert result.with_errors == 2  # the same converter and options, but the empty column's values
+
+
+def test_a_cell_that_cannot_be_converted_is_one_problem_under_every_missing_policy():
+    df = pd.DataFrame({"id": ["1", "x"]})
+    for missing in ["omit", "empty", "null"]:
+        mapping = kn.FieldMapping(
+            {"order_info.order_id": kn.Integer("id"), "customer_info.customer_name": kn.Const("A")}, missing=missing
+        )
+        result = _same_as_validate(LiveCheck(df), mapping)
+        assert len(result.problems) == 1 and result.problems["keyword"].iloc[0] == "convert"

@@ -330,3 +330,44 @@ def test_the_studio_reads_its_frame_once(df):
     first = studio.wait().with_errors
     frame.loc[:, "Order No"] = "not an id"
     assert studio.wait().with_errors == first and studio.df["Order No"].iloc[0] != "not an id"
+
+
+def test_what_the_studio_shows_is_what_it_sends_kept_targets_flags_of_constants_and_empty_constants(df):
+    kept = kn.FieldMapping({
+        "order_info.order_id": kn.Digits("Order No"), "customer_info.customer_name": "Cust Name",
+        "order_info.remarks": lambda row: "from a callable",  # no row can show it: kept as loaded
+        "contact_info.0.update": kn.Const(True), "contact_info.0.title": kn.Const("Mr"),
+    })
+    studio = MappingStudio(df, mapping=kept)
+    studio.wait()
+    assert studio.constants.flags["contact_info.0"].toggle.value is True  # a section sent by constants only
+    assert studio.mapping.targets["contact_info.0.update"] == kn.Const(True)
+    note = studio.columns["City"]
+    note.target.value = "order_info.remarks"
+    studio.wait()
+    assert "kept as loaded" in note.error and studio.mapping.targets["order_info.remarks"] is kept.targets["order_info.remarks"]
+    note.target.value = "order_info"  # holds targets already: said on the row, the rest still maps
+    studio.wait()
+    assert "which this path holds or is inside" in note.error and studio.wait().rows == len(df)
+    row = studio.constants.add("order_info.invoice_no", "")
+    studio.wait()
+    assert row.error == "the constant has no value yet" and "order_info.invoice_no" not in studio.mapping.targets
+
+
+def test_odd_inputs_are_errors_on_their_rows_or_clear_errors_never_tracebacks(df):
+    studio = MappingStudio(df)
+    city = studio.columns["City"]
+    city.target.value = "order_info.associate_fields.²"  # a digit only in Unicode's sense: a key, not an item
+    studio.wait()
+    assert city.error is None and studio.mapping.targets["order_info.associate_fields.²"] == kn.Text("City")
+    for name in ["0", "a — b", ""]:
+        with pytest.raises(kn.MappingError, match="custom field's name"):
+            studio.fields.declare("order_info", name, "string")
+    with pytest.raises(kn.MappingError, match="dotted str"):
+        studio.add_constant(None, "x")  # type: ignore[arg-type]
+    with pytest.raises(kn.MappingError, match="plain JSON"):
+        studio.add_constant("order_info.remarks", float("nan"))
+    with pytest.raises(kn.ConfigurationError, match="client="):
+        MappingStudio(df, client=5)  # type: ignore[arg-type]
+    with pytest.raises(kn.MappingError, match="n is how many"):
+        studio.preview(n=-1)

@@ -98,9 +98,10 @@ class ConstantRow:
             raise MappingError(f"the value: {said[0].message}")
         if self.field.kept is not NOTHING:
             raise MappingError(f"the value: {self.field.kept_note()}")
-        if not self.field.present:
+        value = self.field.value
+        if not self.field.present or value == "":  # an empty text would blank the field on every order: never by default
             raise MappingError("the constant has no value yet")
-        return self.path.value.strip(), self.field.value
+        return self.path.value.strip(), value
 
     def show(self, error: str | None) -> None:
         """The row's error, or nothing."""

@@ -8,10 +8,12 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from .. import paths
 from ..display import ERROR_STYLE
 from ..exceptions import MappingError
 from ..forms.base import Look, parse_json
 from ..schema import SECTIONS, SHORTHAND, declared_fields, with_associate_fields
+from .columns import DESCRIBED
 
 KEYWORD_OF = {section: keyword for keyword, section in SECTIONS.items()}  # order_info -> order
 TYPE_NAMES = ("string", "integer", "number", "boolean", "date", "date-time")  # the types a field's Dropdown offers
@@ -116,8 +118,10 @@ class FieldsView:
         """Declare a field (MappingError for a bad name or one declared already); its path."""
         if section not in KEYWORD_OF:
             raise MappingError(f"custom fields go to {', '.join(KEYWORD_OF)}, got {section!r}")
-        if not name or "." in name or name != name.strip():
-            raise MappingError(f"a custom field's name is a word without dots or outer spaces, got {name!r}")
+        if not isinstance(name, str) or not name or "." in name or name != name.strip() or DESCRIBED in name:
+            raise MappingError(f"a custom field's name has no dots, no ' — ' and no outer spaces, got {name!r}")
+        if paths.is_index(name):
+            raise MappingError(f"a custom field's name is not a number ({name!r} would make associate_fields a list)")
         if kind not in TYPE_SCHEMAS:
             raise MappingError(f"a custom field's type is one of {', '.join(TYPE_SCHEMAS)}, got {kind!r}")
         path = f"{section}.associate_fields.{name}"

@@ -13,7 +13,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import display
-from ..exceptions import ConfigurationError, KaptureError
+from ..exceptions import ConfigurationError, KaptureError, MappingError
 from ..forms.banners import new_banner, set_banner
 from ..forms.base import Look
 from ..frames import UNKNOWN
@@ -105,6 +105,8 @@ class SendView:
 
     def preview(self, n: int = 5) -> pd.DataFrame:
         """Show (and return) the first ``n`` rows as they would be sent, and the first body as JSON."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise MappingError(f"n is how many rows to show, an int >= 0; got {n!r}")
         mapping = self._mapping()
         frame = mapping.preview(self._df, n=n)
         first = mapping.build(self._df.head(1)).bodies

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 from collections.abc import Callable, Hashable, Mapping
 from functools import partial
 from os import PathLike
@@ -16,8 +17,9 @@ from .. import paths
 from ..converters import Converter
 from ..detect import detect
 from ..display import ERROR_STYLE
-from ..exceptions import MappingError
+from ..exceptions import ConfigurationError, MappingError
 from ..forms.base import Look
+from ..jsonvalues import is_clean
 from ..livecheck import CheckResult, LiveCheck
 from ..mapping import Column, Const, FieldMapping
 from ..plan import ChangePlan
@@ -38,14 +40,21 @@ if TYPE_CHECKING:
 _TABS = ("Columns", "Constants and flags", "Custom fields", "Problems", "Preview and plan", "Send", "Keep it")
 
 
+log = logging.getLogger(__name__)
 _FLAGGED = ("customer_info", "order_info", "enquiry_info", "contact_info")  # the sections an update flag gates
+
+
+def _overlap(parts: tuple[str, ...], other: tuple[str, ...]) -> bool:
+    """Whether two targets are the same place, or one holds the other."""
+    size = min(len(parts), len(other))
+    return parts[:size] == other[:size]
 
 
 def _flag_section(parts: tuple[str, ...]) -> str | None:
     """The section whose update flag this path is (``customer_info``, ``contact_info.0``), or None."""
     if len(parts) == 2 and parts[1] == "update" and parts[0] != "contact_info":
         return parts[0]
-    if len(parts) == 3 and parts[0] == "contact_info" and parts[1].isdigit() and parts[2] == "update":
+    if len(parts) == 3 and parts[0] == "contact_info" and paths.is_index(parts[1]) and parts[2] == "update":
         return ".".join(parts[:2])
     return None
 
@@ -81,6 +90,8 @@ class MappingStudio:
             raise MappingError(f"the DataFrame has column(s) {named} more than once; rename them apart first")
         if mapping is not None and not isinstance(mapping, FieldMapping):
             raise MappingError(f"mapping= takes a kn.FieldMapping (FieldMapping.from_json(path)), got {type(mapping).__name__}")
+        if client is not None and not callable(getattr(client, "update_orders", None)):
+            raise ConfigurationError(f"client= takes a kn.KaptureClient (sandbox.client()), got {type(client).__name__}")
         if mapping is not None and schema is not None:
             raise MappingError("give schema= or mapping=, not both: a mapping carries its schema (FieldMapping(..., schema=))")
         self.client, self.region = client, region
@@ -202,6 +213,11 @@ class MappingStudio:
             self._mapping = None
             self._checks.fail(str(exc))
             return
+        except Exception as exc:  # a bug: the studio says so rather than keep showing a mapping it no longer sends
+            log.exception("the studio could not build its mapping")
+            self._mapping = None
+            self._checks.fail(f"the studio could not build the mapping: {type(exc).__name__} (a bug; see the log)")
+            return
         bad = len(self._bad_inputs())
         self._checks.submit(self._mapping, f"; {bad} input(s) with a mapping error, not sent (see their rows)" if bad else "")
 
@@ -245,15 +261,19 @@ class MappingStudio:
         shape = schema if schema is not None else self._request_schema
         key = json.dumps(self.fields.arguments(), sort_keys=True, default=repr)
         choices = self._choices(shape)
-        targets: dict[paths.Path, Any] = {}
-        owner: dict[str, str] = {}
+        targets: dict[paths.Path, Any] = dict(self._kept)
+        owner = {paths.parse(place): f"{source!r}, kept as loaded" for place, source in self._kept.items()}
 
         def place(path: str, source: Any, who: str, show: Callable[[str | None, str], None]) -> None:
             error = self._path_error(path, source, schema, key)
-            if error is None and path in owner:
-                error = f"{path} is the target of {owner[path]} already"
+            parts = paths.parse(path)
             if error is None:
-                owner[path], targets[path] = who, source
+                taken = next((other for other in owner if _overlap(parts, other)), None)
+                if taken is not None:
+                    inside = "" if taken == parts else f" ({paths.join(taken)}, which this path holds or is inside)"
+                    error = f"{path} is the target of {owner[taken]} already{inside}"
+            if error is None:
+                owner[parts], targets[path] = who, source
             show(error, "" if error else self._description(shape, path))
 
         for label, row in self.columns.items():
@@ -269,8 +289,6 @@ class MappingStudio:
                 row.show(str(exc))
                 continue
             place(path, source, f"column {label!r}", row.show)
-        for flag_path in self._flag_paths(targets):
-            owner[flag_path] = "its update flag (Constants and flags)"
         for constant in self.constants.rows:
             try:
                 path, value = constant.constant()
@@ -281,7 +299,7 @@ class MappingStudio:
                 constant.show(None)
                 continue
             place(path, Const(value), f"constant {path}", partial(_show_constant, constant))
-        targets.update(self._kept)
+        self._flag_paths(targets)  # every section sent, constants' included, gets its flag
         plain = FieldMapping(targets, template=self._template, missing=self._missing, schema=schema)
         flags: dict[paths.Path, Any] = {  # a constant only where it differs from the template's: a reopened mapping stays
             f"{section}.update": Const(flag.toggle.value)
@@ -292,15 +310,14 @@ class MappingStudio:
             return plain
         return FieldMapping({**targets, **flags}, template=self._template, missing=self._missing, schema=schema)
 
-    def _flag_paths(self, targets: Mapping[paths.Path, Any]) -> list[str]:
-        """Show a flag per section the targets send; their paths."""
+    def _flag_paths(self, targets: Mapping[paths.Path, Any]) -> None:
+        """Show a flag per section the targets send."""
         sections = ["customer_info", "order_info"]
-        for place in [*targets, *self._kept]:
+        for place in targets:
             section = _section_of(paths.parse(place))
             if section not in sections and section.split(".", 1)[0] in ("contact_info", "enquiry_info"):
                 sections.append(section)
         self.constants.show_sections(sections, self._flags)
-        return [f"{section}.update" for section in sections]
 
     def _path_error(self, path: str, source: Any, schema: Mapping[str, Any] | None, key: str) -> str | None:
         """Why this one target cannot be mapped (an unknown path, a path inside a flag...), or None."""
@@ -381,7 +398,11 @@ class MappingStudio:
         return self.sending.send(dry_run=dry_run, journal=journal)
 
     def add_constant(self, path: str, value: Any) -> None:
-        """A constant for ``path`` in every body, as the Add button makes it."""
+        """A constant for ``path`` in every body, as the Add button makes it (a plain JSON value)."""
+        if not isinstance(path, str):
+            raise MappingError(f"a constant's path is a dotted str ('order_info.remarks'), got {path!r}")
+        if not is_clean(value):
+            raise MappingError(f"a constant's value is plain JSON (text, a number, true/false, a list, an object), got {value!r}")
         self.constants.add(path, value)
 
     def to_code(self) -> str:
