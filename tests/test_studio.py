@@ -371,3 +371,14 @@ def test_odd_inputs_are_errors_on_their_rows_or_clear_errors_never_tracebacks(df
         MappingStudio(df, client=5)  # type: ignore[arg-type]
     with pytest.raises(kn.MappingError, match="n is how many"):
         studio.preview(n=-1)
+
+
+def test_a_second_contact_can_be_mapped_once_the_first_is_and_a_gap_is_said(df):
+    studio = MappingStudio(df)
+    studio.columns["City"].target.value = "contact_info.1.contact_person_name"
+    with pytest.raises(kn.MappingError, match=r"'contact_info\.1' is mapped but 'contact_info\.0' is not"):
+        studio.wait()
+    studio.columns["Pincode"].target.value = "contact_info.0.contact_person_name"
+    body = studio.mapping.build(studio.df.head(1)).bodies[0]
+    assert [contact["contact_person_name"] for contact in body["contact_info"]] == ["560001", "Bengaluru"]
+    assert {"contact_info.0", "contact_info.1"} <= set(studio.constants.flags)

@@ -44,6 +44,11 @@ log = logging.getLogger(__name__)
 _FLAGGED = ("customer_info", "order_info", "enquiry_info", "contact_info")  # the sections an update flag gates
 
 
+def _later_contact(parts: tuple[str, ...]) -> bool:
+    """Whether a path is inside a contact_info item after the first (contact_info.1.contact_person_phone...)."""
+    return len(parts) > 2 and parts[0] == "contact_info" and paths.is_index(parts[1]) and int(parts[1]) > 0
+
+
 def _overlap(parts: tuple[str, ...], other: tuple[str, ...]) -> bool:
     """Whether two targets are the same place, or one holds the other."""
     size = min(len(parts), len(other))
@@ -326,8 +331,12 @@ class MappingStudio:
             return f"{path} is the update flag: set it under Constants and flags"
         checked = (path, repr(source), key)
         if checked not in self._checked:
+            # the items before a contact_info item are other inputs' business (the whole mapping checks the gaps)
+            before: dict[paths.Path, Any] = (
+                {f"contact_info.{i}.update": Const(False) for i in range(int(parts[1]))} if _later_contact(parts) else {}
+            )
             try:
-                FieldMapping({path: source}, schema=schema)
+                FieldMapping({**before, path: source}, schema=schema)
                 self._checked[checked] = None
             except MappingError as exc:
                 self._checked[checked] = str(exc)
