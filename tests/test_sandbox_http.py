@@ -126,7 +126,8 @@ def test_eight_requests_at_once_are_served_at_once(example):
 def test_with_fewer_threads_the_rest_wait_for_one(example):
     with Sandbox(latency=0.3, threads=4) as sb:
         arrived, answered = _eight_at_once(sb, example)
-    assert max(arrived) >= min(answered)
+    # the log's times are cut to whole milliseconds: a request let in as the first answer leaves may read up to 1 ms early
+    assert max(arrived) + timedelta(milliseconds=1) >= min(answered)
 
 
 # -- drop ---------------------------------------------------------------------------------------------
