@@ -60,7 +60,6 @@ class _Leaf:
     """A validator for one field alone (with its object's country code), and the verdicts it gave, by value."""
 
     validator: Validator
-    wrapper_parts: tuple[str, ...]
     code_key: str | None
     verdicts: dict[Hashable, tuple[FieldError, ...]] = field(default_factory=dict)
 
@@ -316,13 +315,10 @@ class LiveCheck:
             table = np.column_stack(columns)[firsts]
         else:
             table, inverse = np.unique(np.column_stack(columns), axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        order = np.argsort(inverse, kind="stable")
-        bounds = np.searchsorted(inverse[order], np.arange(len(table) + 1))
         groups = {}
         flag_targets = [i for i, t in enumerate(targets) if t.parts[-1] == "update"]
-        for number, kind in enumerate(table):
-            members = order[bounds[number]:bounds[number + 1]].tolist()
+        for kind, positions in zip(table, _members(inverse.reshape(-1)), strict=True):
+            members = positions.tolist()
             flags = tuple(_value_key(mapped[i].values[members[0]]) for i in flag_targets)
             groups[(tuple(kind.tolist()), flags)] = members
         return groups
@@ -349,6 +345,13 @@ class LiveCheck:
         return structural
 
 
+def _members(codes: np.ndarray) -> list[np.ndarray]:
+    """For codes 0..k-1 (one per row), the positions holding each code, in row order."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(int(codes.max(initial=-1)) + 2))
+    return [order[bounds[code]:bounds[code + 1]] for code in range(len(bounds) - 1)]
+
+
 def _remember(cache: dict[Hashable, _Held], key: Hashable, value: _Held) -> _Held:
     """Keep ``value`` under ``key``, forgetting the oldest entry past KEPT: a long session of edits stays bounded."""
     cache[key] = value
@@ -361,11 +364,11 @@ def _source_key(target: Target) -> Hashable:
     """What a target is, as a key: the same path from the same source maps the same values."""
     source = target.source
     if isinstance(source, Converter):
-        kind: Hashable = ("converter", json.dumps(source.to_json(), sort_keys=True, default=repr))
+        kind: Hashable = ("converter", _json_key(source.to_json()))
     elif isinstance(source, Const):
         kind = ("const", _json_key(source.value))
     elif isinstance(source, (str, Column)):
-        kind = ("column", type(source).__name__, target.column)
+        kind = ("column", type(source).__name__)
     else:
         kind = ("callable", id(source), source)  # the source itself keeps its id from being reused
     return (target.parts, kind, type(target.column).__name__, target.column, target.date_format)
@@ -456,7 +459,7 @@ def _leaf(schema: Mapping[str, Any], target: Target, code_key: str | None, regio
             wrapper = {"type": "array", "items": wrapper}
         else:
             wrapper = {"type": "object", "properties": {target.parts[depth - 1]: wrapper}}
-    return _Leaf(Validator(wrapper, region=region, check=False), target.parts, code_key)
+    return _Leaf(Validator(wrapper, region=region, check=False), code_key)
 
 
 def _probe(parts: tuple[str, ...], value: Any, code_key: str | None, code: Any) -> Any:
@@ -475,11 +478,8 @@ def _distinct(m: _Mapped, codes: list[Any] | None) -> list[tuple[tuple[Any, Any]
     sent = np.flatnonzero(m.states != _ABSENT)
     values = m.values
     if codes is None and all(type(values[p]) is str for p in sent):  # the usual column of text: pandas groups it
-        texts = pd.Series([values[p] for p in sent], dtype=object)
-        numbers, uniques = pd.factorize(texts)
-        order = np.argsort(numbers, kind="stable")
-        bounds = np.searchsorted(numbers[order], np.arange(len(uniques) + 1))
-        return [((text, BLANK), sent[order[bounds[i]:bounds[i + 1]]].tolist()) for i, text in enumerate(uniques)]
+        numbers, uniques = pd.factorize(pd.Series([values[p] for p in sent], dtype=object))
+        return [((text, BLANK), sent[members].tolist()) for text, members in zip(uniques, _members(numbers), strict=True)]
     grouped: dict[Hashable, tuple[tuple[Any, Any], list[int]]] = {}  # by key: 1, 1.0 and True are three values
     for position in sent.tolist():
         code = BLANK if codes is None else codes[position]

@@ -167,6 +167,11 @@ class FieldsView:
             self._made = (key, with_associate_fields(**arguments) if arguments else None)
         return self._made[1]
 
+    @property
+    def schema_key(self) -> str:
+        """The declarations of the latest ``schema()`` as JSON: a key for what was checked against it."""
+        return self._made[0] or ""
+
     def description(self, path: str) -> str:
         """A declared field's type in words, for the target's note."""
         field = self.fields.get(path)

@@ -16,14 +16,13 @@ from .. import display
 from ..exceptions import ConfigurationError, KaptureError, MappingError
 from ..forms.banners import new_banner, set_banner
 from ..forms.base import Look
-from ..frames import UNKNOWN
+from ..frames import DRY_RUN, UNKNOWN
 from ..mapping import FieldMapping
 from ..plan import ChangePlan, plan
 
 if TYPE_CHECKING:
     from ..client import KaptureClient
 
-DRY_RUN = "dry run"
 RESULTS_SHOWN = ["order_id", "ok", "http_status", "status", "message", "error", "attempts"]  # the rest: studio.sending.results
 NOT_SENT_PREFIX = "not sent"  # how update_orders begins the error of a row it did not send
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import html
-import json
 import logging
 from collections.abc import Callable, Hashable, Mapping
 from functools import partial
@@ -105,10 +104,10 @@ class MappingStudio:
         self._checks = BackgroundCheck(self.check, self._shown, self._checking)
         self._mapping: FieldMapping | None = None
         self._ready = False
-        self._checked: dict[tuple[str, str, str], str | None] = {}  # (path, source, declarations) -> the path's error
+        self._path_errors: dict[tuple[str, str, str], str | None] = {}  # (path, source, declarations) -> the path's error
         look = self._look = Look()
         self._request_schema = load_schema()
-        defaults = {section: value.get("update") is True for section, value in make_template(load_schema()).items()
+        defaults = {section: value.get("update") is True for section, value in make_template(self._request_schema).items()
                     if isinstance(value, dict)} | {"contact_info": False}
         self.fields = FieldsView(look, self.refresh)
         self.constants = ConstantsView(look, self.refresh, defaults, self._node_for)
@@ -264,7 +263,7 @@ class MappingStudio:
     def _build(self) -> FieldMapping:
         schema = self.fields.schema()
         shape = schema if schema is not None else self._request_schema
-        key = json.dumps(self.fields.arguments(), sort_keys=True, default=repr)
+        key = self.fields.schema_key
         choices = self._choices(shape)
         targets: dict[paths.Path, Any] = dict(self._kept)
         owner = {paths.parse(place): f"{source!r}, kept as loaded" for place, source in self._kept.items()}
@@ -330,17 +329,17 @@ class MappingStudio:
         if _flag_section(parts) is not None:
             return f"{path} is the update flag: set it under Constants and flags"
         checked = (path, repr(source), key)
-        if checked not in self._checked:
+        if checked not in self._path_errors:
             # the items before a contact_info item are other inputs' business (the whole mapping checks the gaps)
             before: dict[paths.Path, Any] = (
                 {f"contact_info.{i}.update": Const(False) for i in range(int(parts[1]))} if _later_contact(parts) else {}
             )
             try:
                 FieldMapping({**before, path: source}, schema=schema)
-                self._checked[checked] = None
+                self._path_errors[checked] = None
             except MappingError as exc:
-                self._checked[checked] = str(exc)
-        return self._checked[checked]
+                self._path_errors[checked] = str(exc)
+        return self._path_errors[checked]
 
     def _choices(self, shape: Mapping[str, Any]) -> list[str]:
         """The target choices: each documented leaf and declared custom field, with what it is (flags have their own tab)."""
